@@ -1,0 +1,66 @@
+# The front door. `make run` serves the app; `make test` runs every test and linter.
+#
+# Local PostgreSQL clusters live under .data/ (git-ignored): one for `make run`
+# (port 54329, kept between runs) and one for tests (port 54330, fresh each run).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RUN_PG_PORT  ?= 54329
+TEST_PG_PORT ?= 54330
+CARGO ?= cargo
+
+.PHONY: help run build test test-services lint fmt bench migrate up stop
+
+help:
+	@echo "make run    build and serve Ancre at http://localhost:8000 (embedded defaults, dev auth)"
+	@echo "make test   start test services, run every test, clippy and rustfmt"
+	@echo "make bench  run the benchmark harness (prints a table, writes bench-results/*.json)"
+	@echo "make lint   clippy (warnings are errors) and rustfmt --check"
+	@echo "make up     the production-like stack with docker compose (needs a Docker engine)"
+	@echo "make stop   stop the local PostgreSQL clusters"
+
+build:
+	$(CARGO) build --release -p ancre-api
+
+# Without DATABASE_URL, a local cluster is started under .data/run-pg.
+run: build
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
+	  export DATABASE_URL=$$(scripts/pg.sh start .data/run-pg $(RUN_PG_PORT)); \
+	fi; \
+	export DEV_AUTH_BYPASS=$${DEV_AUTH_BYPASS:-true}; \
+	exec "$${CARGO_TARGET_DIR:-target}/release/ancre" serve
+
+migrate:
+	$(CARGO) run -p ancre-api -- migrate
+
+test-services:
+	@scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast >/dev/null
+
+test: test-services
+	ANCRE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$(TEST_PG_PORT)/postgres \
+	  $(CARGO) nextest run --workspace --no-fail-fast
+	$(MAKE) lint
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+
+fmt:
+	$(CARGO) fmt --all
+
+bench:
+	@set -e; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  export DATABASE_URL=$$(scripts/pg.sh start .data/bench-pg 54331); \
+	fi; \
+	$(CARGO) run --release -p ancre-bench -- --out bench-results
+
+up:
+	docker compose up -d
+
+stop:
+	-scripts/pg.sh stop .data/run-pg
+	-scripts/pg.sh stop .data/test-pg
+	-scripts/pg.sh stop .data/bench-pg

@@ -1,0 +1,18 @@
+//! Building the cqrs-es framework for an aggregate over our events table.
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, CqrsFramework};
+use postgres_es::{PostgresCqrs, PostgresEventRepository};
+use sqlx::PgPool;
+
+/// The table postgres-es appends to (see `migrations/`).
+pub const EVENTS_TABLE: &str = "events";
+pub const SNAPSHOTS_TABLE: &str = "snapshots";
+
+/// A framework with no in-process queries: read models are built by the
+/// subscription engine, which survives crashes (see the crate docs).
+pub fn framework<A: Aggregate>(pool: PgPool, services: A::Services) -> PostgresCqrs<A> {
+    let repo = PostgresEventRepository::new(pool).with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE);
+    let store = PersistedEventStore::new_event_store(repo);
+    CqrsFramework::new(store, vec![], services)
+}

@@ -1,0 +1,25 @@
+//! The domain of Ancre: aggregates, the commands they accept, the events they
+//! emit, and the value objects they are made of.
+//!
+//! This crate is pure on purpose: no I/O, no SQL, no clock reads, no async
+//! runtime. An aggregate decides from its own state and the command alone, so
+//! every business rule can be tested in microseconds with the given / when /
+//! then framework of `cqrs-es` and replayed identically from the event log.
+//!
+//! Module map:
+//! - [`ids`]: typed identifiers (`TenantId`, `ApiKeyId`, `UserId`).
+//! - [`log`]: positions in `$all`, the global event log.
+//! - [`plan`]: the plans a tenant can be on.
+//! - [`role`]: member roles and what each may do.
+//! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
+
+pub mod ids;
+pub mod log;
+pub mod plan;
+pub mod role;
+pub mod tenant;
+
+pub use ids::{ApiKeyId, TenantId, UserId};
+pub use log::LogPosition;
+pub use plan::Plan;
+pub use role::Role;

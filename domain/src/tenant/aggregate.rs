@@ -1,0 +1,274 @@
+//! The tenant's state and its rules. `decide` is a pure function from state and
+//! command to new events; `apply` folds an event into the state.
+
+use std::collections::BTreeMap;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+use super::{TenantCommand, TenantEvent, MAX_KEY_NAME_CHARS, MAX_NAME_CHARS};
+use crate::{ApiKeyId, Plan, Role, TenantId, UserId};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    #[default]
+    Active,
+    Suspended,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyState {
+    pub revoked: bool,
+}
+
+/// The tenant as the write side sees it: only what its rules need.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Tenant {
+    id: Option<TenantId>,
+    name: String,
+    plan: Plan,
+    status: TenantStatus,
+    members: BTreeMap<UserId, Role>,
+    api_keys: BTreeMap<ApiKeyId, ApiKeyState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenantError {
+    #[error("this tenant already exists")]
+    AlreadyExists,
+    #[error("no such tenant")]
+    NotFound,
+    #[error("invalid name: {0}")]
+    InvalidName(&'static str),
+    #[error("the tenant is suspended")]
+    Suspended,
+    #[error("the tenant is not suspended")]
+    NotSuspended,
+    #[error("the suspension needs a reason")]
+    MissingReason,
+    #[error("this user is already a member")]
+    AlreadyMember,
+    #[error("no such member")]
+    MemberNotFound,
+    #[error("a tenant keeps at least one owner")]
+    LastOwner,
+    #[error("an API key with this id already exists")]
+    ApiKeyExists,
+    #[error("no such API key")]
+    ApiKeyNotFound,
+    #[error("this API key is already revoked")]
+    ApiKeyRevoked,
+}
+
+impl Tenant {
+    pub fn id(&self) -> Option<TenantId> {
+        self.id
+    }
+
+    pub fn status(&self) -> TenantStatus {
+        self.status
+    }
+
+    pub fn role_of(&self, user: &UserId) -> Option<Role> {
+        self.members.get(user).copied()
+    }
+
+    fn owners(&self) -> usize {
+        self.members.values().filter(|r| **r == Role::Owner).count()
+    }
+
+    /// The rules: which events a command produces in the current state.
+    pub fn decide(&self, command: TenantCommand) -> Result<Vec<TenantEvent>, TenantError> {
+        use TenantCommand as C;
+        use TenantEvent as E;
+
+        if let C::Create {
+            tenant_id,
+            name,
+            owner,
+        } = command
+        {
+            if self.id.is_some() {
+                return Err(TenantError::AlreadyExists);
+            }
+            let name = valid_name(&name, MAX_NAME_CHARS)?;
+            return Ok(vec![
+                E::TenantCreated {
+                    tenant_id,
+                    name,
+                    plan: Plan::Free,
+                },
+                E::MemberAdded {
+                    user_id: owner,
+                    role: Role::Owner,
+                },
+            ]);
+        }
+        if self.id.is_none() {
+            return Err(TenantError::NotFound);
+        }
+        // A suspended tenant can only be reactivated or moved between plans
+        // (billing must still be able to settle its account).
+        let suspended = self.status == TenantStatus::Suspended;
+        if suspended && !matches!(command, C::Reactivate | C::ChangePlan { .. }) {
+            return Err(TenantError::Suspended);
+        }
+
+        match command {
+            C::Create { .. } => unreachable!("handled above"),
+            C::Rename { name } => {
+                let name = valid_name(&name, MAX_NAME_CHARS)?;
+                if name == self.name {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::TenantRenamed { name }])
+            }
+            C::ChangePlan { plan } => {
+                if plan == self.plan {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::TenantPlanChanged { plan }])
+            }
+            C::Suspend { reason } => {
+                let reason = reason.trim();
+                if reason.is_empty() {
+                    return Err(TenantError::MissingReason);
+                }
+                Ok(vec![E::TenantSuspended {
+                    reason: reason.to_owned(),
+                }])
+            }
+            C::Reactivate => {
+                if !suspended {
+                    return Err(TenantError::NotSuspended);
+                }
+                Ok(vec![E::TenantReactivated])
+            }
+            C::AddMember { user_id, role } => {
+                if self.members.contains_key(&user_id) {
+                    return Err(TenantError::AlreadyMember);
+                }
+                Ok(vec![E::MemberAdded { user_id, role }])
+            }
+            C::ChangeMemberRole { user_id, role } => {
+                let current = self
+                    .members
+                    .get(&user_id)
+                    .ok_or(TenantError::MemberNotFound)?;
+                if *current == role {
+                    return Ok(vec![]);
+                }
+                if *current == Role::Owner && self.owners() == 1 {
+                    return Err(TenantError::LastOwner);
+                }
+                Ok(vec![E::MemberRoleChanged { user_id, role }])
+            }
+            C::RemoveMember { user_id } => {
+                let current = self
+                    .members
+                    .get(&user_id)
+                    .ok_or(TenantError::MemberNotFound)?;
+                if *current == Role::Owner && self.owners() == 1 {
+                    return Err(TenantError::LastOwner);
+                }
+                Ok(vec![E::MemberRemoved { user_id }])
+            }
+            C::CreateApiKey {
+                key_id,
+                name,
+                prefix,
+                secret_hash,
+                created_by,
+            } => {
+                if self.api_keys.contains_key(&key_id) {
+                    return Err(TenantError::ApiKeyExists);
+                }
+                let name = valid_name(&name, MAX_KEY_NAME_CHARS)?;
+                Ok(vec![E::ApiKeyCreated {
+                    key_id,
+                    name,
+                    prefix,
+                    secret_hash,
+                    created_by,
+                }])
+            }
+            C::RevokeApiKey { key_id } => match self.api_keys.get(&key_id) {
+                None => Err(TenantError::ApiKeyNotFound),
+                Some(key) if key.revoked => Err(TenantError::ApiKeyRevoked),
+                Some(_) => Ok(vec![E::ApiKeyRevoked { key_id }]),
+            },
+        }
+    }
+}
+
+fn valid_name(raw: &str, max_chars: usize) -> Result<String, TenantError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(TenantError::InvalidName("it is empty"));
+    }
+    if name.chars().count() > max_chars {
+        return Err(TenantError::InvalidName("it is too long"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(TenantError::InvalidName("it contains control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+impl Aggregate for Tenant {
+    const TYPE: &'static str = "tenant";
+    type Command = TenantCommand;
+    type Event = TenantEvent;
+    type Error = TenantError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        for event in self.decide(command)? {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        use TenantEvent as E;
+        match event {
+            E::TenantCreated {
+                tenant_id,
+                name,
+                plan,
+            } => {
+                self.id = Some(tenant_id);
+                self.name = name;
+                self.plan = plan;
+            }
+            E::TenantRenamed { name } => self.name = name,
+            E::TenantPlanChanged { plan } => self.plan = plan,
+            E::TenantSuspended { .. } => self.status = TenantStatus::Suspended,
+            E::TenantReactivated => self.status = TenantStatus::Active,
+            E::MemberAdded { user_id, role } | E::MemberRoleChanged { user_id, role } => {
+                self.members.insert(user_id, role);
+            }
+            E::MemberRemoved { user_id } => {
+                self.members.remove(&user_id);
+            }
+            E::ApiKeyCreated { key_id, .. } => {
+                self.api_keys.insert(key_id, ApiKeyState { revoked: false });
+            }
+            E::ApiKeyRevoked { key_id } => {
+                if let Some(key) = self.api_keys.get_mut(&key_id) {
+                    key.revoked = true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

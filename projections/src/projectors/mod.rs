@@ -1,0 +1,17 @@
+//! The projectors, one file each. [`all`] is the set a process runs.
+
+use std::sync::Arc;
+
+use crate::Projector;
+
+pub mod tenants;
+
+/// Every projector of the product, in the order they are started.
+pub fn all() -> Vec<Arc<dyn Projector>> {
+    vec![Arc::new(tenants::TenantsProjector)]
+}
+
+/// The projector with this name, for `ancre projections rebuild NAME`.
+pub fn by_name(name: &str) -> Option<Arc<dyn Projector>> {
+    all().into_iter().find(|p| p.name() == name)
+}

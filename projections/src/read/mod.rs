@@ -1,0 +1,6 @@
+//! Queries over read models, one file per model. Every query that returns a
+//! tenant's data takes a `TenantId`; the only exceptions are the lookups that
+//! *establish* the tenant during authentication (by API-key hash, by user).
+
+pub mod api_keys;
+pub mod tenants;
