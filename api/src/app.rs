@@ -1,0 +1,233 @@
+//! Wiring: the shared state, the router with its middleware, and serving
+//! (HTTP and the projector engine side by side in one process).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use ancre_commands::{Actor, Commands, EventMetadata, LogPosition};
+use ancre_domain::tenant::{TenantCommand, TenantError};
+use ancre_projections::lag::LagHistogram;
+use ancre_projections::{projectors, Engine, EngineConfig, Progress};
+use anyhow::Context as _;
+use axum::Router;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{self, clerk::ClerkVerifier, Authenticator};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::routes;
+use crate::telemetry::{self, Metrics, REQUEST_ID};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub commands: Arc<Commands>,
+    pub progress: Progress,
+    pub auth: Arc<Authenticator>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub projectors: Arc<Vec<&'static str>>,
+    pub lag: Arc<HashMap<&'static str, LagHistogram>>,
+    pub engine_running: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Read-your-writes: waits (bounded) until `projectors` have applied the
+    /// log up to `at`, so the caller's next read sees its own write.
+    pub async fn caught_up(
+        &self,
+        at: Option<LogPosition>,
+        projectors: &[&'static str],
+    ) -> Result<(), ApiError> {
+        let Some(at) = at else { return Ok(()) };
+        let reached = self
+            .progress
+            .wait_for(
+                &self.pool,
+                projectors,
+                at,
+                self.config.read_your_writes_timeout,
+            )
+            .await?;
+        if !reached {
+            tracing::warn!(
+                ?projectors,
+                "read models did not catch up in time; answering anyway"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A running server: its address, and a way to stop it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.http.await;
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
+    pub async fn until_signal(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await;
+    }
+}
+
+/// Connects, migrates, starts the projectors and serves on `config.listen`.
+pub async fn start(config: Config) -> anyhow::Result<Server> {
+    let pool = PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .connect(&config.database_url)
+        .await
+        .context("cannot connect to DATABASE_URL")?;
+    crate::MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying migrations")?;
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let engine = Engine::new(
+        pool.clone(),
+        EngineConfig {
+            poll_interval: config.projector_poll_interval,
+            ..EngineConfig::default()
+        },
+        projectors::all(),
+    );
+    let engine_running = Arc::new(AtomicBool::new(true));
+    let state = AppState {
+        pool: pool.clone(),
+        commands: Arc::new(Commands::new(pool.clone())),
+        progress: engine.progress(),
+        projectors: Arc::new(engine.projector_names()),
+        lag: engine.lag(),
+        auth: Arc::new(Authenticator {
+            clerk: config.clerk.clone().map(ClerkVerifier::new),
+            dev_bypass: config.dev_auth_bypass,
+            admins: config.platform_admins.clone(),
+        }),
+        metrics: Arc::new(Metrics::default()),
+        config: Arc::new(config.clone()),
+        engine_running: engine_running.clone(),
+    };
+    let mut stop_engine = shutdown_rx.clone();
+    tokio::spawn(async move {
+        engine
+            .run(async move {
+                let _ = stop_engine.changed().await;
+            })
+            .await;
+        engine_running.store(false, Ordering::SeqCst);
+    });
+
+    if config.dev_auth_bypass {
+        ensure_dev_tenant(&state).await?;
+        tracing::warn!("DEV_AUTH_BYPASS=true: requests without credentials act as the dev user");
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let mut stop_http = shutdown_rx;
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_http.changed().await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "serving");
+    Ok(Server {
+        addr,
+        state,
+        shutdown,
+        http,
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", routes::api_router())
+        .merge(routes::health::router())
+        .merge(routes::docs::router())
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::count_responses,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "handler panicked"
+            )))
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// The dev tenant of `DEV_AUTH_BYPASS=true`, owned by the dev user.
+async fn ensure_dev_tenant(state: &AppState) -> anyhow::Result<()> {
+    let tenant = auth::dev_tenant();
+    let metadata = EventMetadata::for_request(tenant, Actor::System("dev-bypass"), "startup");
+    let result = state
+        .commands
+        .tenant(
+            tenant,
+            TenantCommand::Create {
+                tenant_id: tenant,
+                name: "Dev tenant".into(),
+                owner: auth::dev_user(),
+            },
+            &metadata,
+        )
+        .await;
+    let at = match result {
+        Ok(at) => at,
+        Err(ancre_commands::CommandError::Rejected(TenantError::AlreadyExists)) => None,
+        Err(e) => return Err(anyhow::anyhow!("creating the dev tenant: {e}")),
+    };
+    state
+        .caught_up(at, &[projectors::tenants::NAME])
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

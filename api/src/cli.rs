@@ -1,0 +1,112 @@
+//! The `ancre` binary's sub-commands.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use sqlx::PgPool;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "ancre",
+    about = "Ancre: multi-tenant RAG with cited sources",
+    version
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API and run the projectors (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Inspect or rebuild projections.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProjectionsCommand {
+    /// Each projector's checkpoint, backlog and lag.
+    Status,
+    /// Drop a projection and replay it from the start of the log (atomically:
+    /// readers see the old state until the new one is complete).
+    Rebuild {
+        /// The projector's name, as `status` lists it.
+        name: String,
+    },
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::app::start(config).await?.until_signal().await,
+        Command::Migrate => {
+            let pool = connect(&config).await?;
+            println!("migrations applied");
+            pool.close().await;
+        }
+        Command::Projections { command } => {
+            let pool = connect(&config).await?;
+            match command {
+                ProjectionsCommand::Status => {
+                    let names: Vec<&str> = ancre_projections::projectors::all()
+                        .iter()
+                        .map(|p| p.name())
+                        .collect();
+                    let statuses = ancre_projections::status::status(&pool, &names).await?;
+                    println!(
+                        "{:<20} {:>12} {:>10} {:>12}  updated",
+                        "projector", "position", "behind", "lag (s)"
+                    );
+                    for s in statuses {
+                        println!(
+                            "{:<20} {:>12} {:>10} {:>12.3}  {}",
+                            s.name,
+                            s.checkpoint.position,
+                            s.behind,
+                            s.lag_seconds,
+                            s.checkpoint_updated_at
+                                .map(|t| t.to_rfc3339())
+                                .unwrap_or_else(|| "never".into())
+                        );
+                    }
+                }
+                ProjectionsCommand::Rebuild { name } => {
+                    let projector =
+                        ancre_projections::projectors::by_name(&name).with_context(|| {
+                            let names: Vec<&str> = ancre_projections::projectors::all()
+                                .iter()
+                                .map(|p| p.name())
+                                .collect();
+                            format!("no projector named {name:?}; known: {}", names.join(", "))
+                        })?;
+                    let started = std::time::Instant::now();
+                    let events =
+                        ancre_projections::rebuild::rebuild(&pool, projector.as_ref(), 1000)
+                            .await?;
+                    println!(
+                        "rebuilt {name}: {events} events replayed in {:.2?}",
+                        started.elapsed()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    let pool = PgPool::connect(&config.database_url)
+        .await
+        .context("cannot connect to DATABASE_URL")?;
+    crate::MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying migrations")?;
+    Ok(pool)
+}

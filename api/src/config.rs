@@ -1,0 +1,145 @@
+//! The configuration: one typed struct, read from the environment (and from
+//! `.env` when present). `.env.example` documents every variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ancre_domain::UserId;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the PostgreSQL holding the event log and read models.
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS`.
+    pub database_max_connections: u32,
+    /// `ANCRE_LISTEN`: address to serve on.
+    pub listen: SocketAddr,
+    /// `DEV_AUTH_BYPASS`: requests without credentials act as the dev user of the dev tenant.
+    pub dev_auth_bypass: bool,
+    /// Clerk session tokens, when configured.
+    pub clerk: Option<ClerkConfig>,
+    /// `ANCRE_PLATFORM_ADMINS`: user ids (comma-separated) with platform-admin rights.
+    pub platform_admins: Vec<UserId>,
+    /// `ANCRE_READ_YOUR_WRITES_TIMEOUT_MS`: how long a command waits for its read models.
+    pub read_your_writes_timeout: Duration,
+    /// `ANCRE_PROJECTOR_POLL_MS`: projector polling when no notification arrives.
+    pub projector_poll_interval: Duration,
+    /// `ANCRE_LOG_FORMAT`: `pretty` (default) or `json`.
+    pub log_json: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClerkConfig {
+    /// `CLERK_ISSUER`: the `iss` every token must carry (your Clerk Frontend API URL).
+    pub issuer: String,
+    /// `CLERK_JWKS_URL`: defaults to `{CLERK_ISSUER}/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// `CLERK_AUTHORIZED_PARTIES`: accepted `azp` values (comma-separated); empty = any.
+    pub authorized_parties: Vec<String>,
+    /// `CLERK_JWKS_MIN_REFRESH_SECS`: at most one JWKS refresh per this interval
+    /// when tokens name an unknown `kid`.
+    pub min_refresh_interval: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| ConfigError(format!("{name}={raw:?} is not valid"))),
+    }
+}
+
+fn list(name: &str) -> Vec<String> {
+    var(name)
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Config {
+    /// Reads `.env` (if any), then the environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let database_url = var("DATABASE_URL").ok_or_else(|| {
+            ConfigError(
+                "DATABASE_URL is not set (`make run` starts a local PostgreSQL for you)".into(),
+            )
+        })?;
+        let clerk =
+            match (var("CLERK_ISSUER"), var("CLERK_JWKS_URL")) {
+                (None, None) => None,
+                (None, Some(_)) => return Err(ConfigError(
+                    "CLERK_JWKS_URL is set but CLERK_ISSUER is not: tokens' issuer must be checked"
+                        .into(),
+                )),
+                (Some(issuer), jwks) => Some(ClerkConfig {
+                    jwks_url: jwks.unwrap_or_else(|| {
+                        format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+                    }),
+                    issuer,
+                    authorized_parties: list("CLERK_AUTHORIZED_PARTIES"),
+                    min_refresh_interval: Duration::from_secs(parse(
+                        "CLERK_JWKS_MIN_REFRESH_SECS",
+                        10,
+                    )?),
+                }),
+            };
+        let platform_admins = list("ANCRE_PLATFORM_ADMINS")
+            .iter()
+            .map(|u| {
+                UserId::parse(u).ok_or_else(|| ConfigError(format!("bad admin user id {u:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let log_format = var("ANCRE_LOG_FORMAT").unwrap_or_else(|| "pretty".into());
+        if !matches!(log_format.as_str(), "pretty" | "json") {
+            return Err(ConfigError(format!(
+                "ANCRE_LOG_FORMAT={log_format:?}: use pretty or json"
+            )));
+        }
+        Ok(Config {
+            database_url,
+            database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 20)?,
+            listen: parse("ANCRE_LISTEN", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
+            dev_auth_bypass: parse("DEV_AUTH_BYPASS", false)?,
+            clerk,
+            platform_admins,
+            read_your_writes_timeout: Duration::from_millis(parse(
+                "ANCRE_READ_YOUR_WRITES_TIMEOUT_MS",
+                5000,
+            )?),
+            projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
+            log_json: log_format == "json",
+        })
+    }
+
+    /// Defaults around a database URL (used by tests and tools).
+    pub fn for_database(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            database_max_connections: 20,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dev_auth_bypass: false,
+            clerk: None,
+            platform_admins: vec![],
+            read_your_writes_timeout: Duration::from_secs(5),
+            projector_poll_interval: Duration::from_millis(500),
+            log_json: false,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The HTTP edge of Ancre and the `ancre` binary's building blocks.
+//!
+//! A request is authenticated ([`auth`]), its tenant resolved from the verified
+//! credential (never from a path or body field), then a route group
+//! ([`routes`]) either sends a typed command to `ancre-commands` and waits for
+//! the affected read models to catch up (read-your-writes), or reads a read
+//! model through `ancre-projections::read`. Every error leaves as
+//! `application/problem+json` through the one mapping in [`error`].
+//!
+//! Module map:
+//! - [`config`]: the one typed configuration, from the environment and `.env`.
+//! - [`app`]: wiring (state, router, middleware) and serving.
+//! - [`error`]: the edge's error enum and its problem+json mapping.
+//! - [`extract`]: JSON and path extractors whose rejections are problems.
+//! - [`auth`]: dev bypass, Clerk session JWTs (JWKS), API keys; principals.
+//! - [`routes`]: one module per route group, plus the OpenAPI document.
+//! - [`telemetry`]: logs, request spans and the Prometheus metrics.
+//! - [`cli`]: the sub-commands of the binary.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod telemetry;
+
+/// The migrations, embedded in the binary and applied at start-up.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

@@ -1,0 +1,64 @@
+//! The OpenAPI document, generated from the handlers' annotations, served at
+//! `/openapi.json`, with Swagger UI at `/docs` (assets vendored in the binary)
+//! and ReDoc at `/redoc` (its script comes from ReDoc's CDN, so that page
+//! needs the browser to reach the internet; `/docs` does not).
+
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_redoc::{Redoc, Servable};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::app::AppState;
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ancre API",
+        description = "Multi-tenant RAG: collections, documents, assistants and chat with cited sources. \
+Authenticate with `Authorization: Bearer <Clerk session token | API key>`. \
+Every error is `application/problem+json`.",
+    ),
+    paths(
+        super::tenants::create,
+        super::tenants::list,
+        super::tenants::get_tenant,
+        super::tenants::rename,
+        super::tenants::suspend,
+        super::tenants::reactivate,
+        super::me::me,
+        super::api_keys::create,
+        super::api_keys::list,
+        super::api_keys::revoke,
+        super::health::healthz,
+        super::health::readyz,
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A Clerk session token, or an API key (`ak_…`)."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .merge(Redoc::with_url("/redoc", ApiDoc::openapi()))
+}

@@ -1,0 +1,121 @@
+//! A real Ancre server per test: its own database, a local JWKS server that
+//! speaks Clerk's protocol, and helpers to call the API as a given user.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use ancre_api::app::Server;
+use ancre_api::config::{ClerkConfig, Config};
+use ancre_testkit::jwks::{JwksServer, SigningKey};
+use ancre_testkit::pg::TestDb;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const ISSUER: &str = "https://clerk.ancre.test";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub server: Server,
+    pub jwks: JwksServer,
+    pub key: SigningKey,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new().await;
+        let key = SigningKey::generate("kid-1");
+        let jwks = JwksServer::start(&[&key]).await;
+        let mut config = Config::for_database(&db.url);
+        config.clerk = Some(ClerkConfig {
+            issuer: ISSUER.into(),
+            jwks_url: jwks.url(),
+            authorized_parties: vec![],
+            min_refresh_interval: Duration::ZERO,
+        });
+        config.platform_admins = vec![ancre_domain::UserId::parse("admin").unwrap()];
+        tweak(&mut config);
+        let server = ancre_api::app::start(config).await.expect("server starts");
+        TestApp {
+            db,
+            server,
+            jwks,
+            key,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.server.addr, path)
+    }
+
+    /// A session token for `user`, signed by the test's Clerk key.
+    pub fn token(&self, user: &str) -> String {
+        self.key.mint(ISSUER, user)
+    }
+
+    pub fn as_user(&self, user: &str, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(self.token(user))
+    }
+
+    pub fn with_bearer(&self, bearer: &str, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(bearer)
+    }
+
+    /// Opens a tenant as `user` and returns its id.
+    pub async fn tenant_of(&self, user: &str, name: &str) -> String {
+        let r = self
+            .as_user(user, Method::POST, "/api/v1/tenants")
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        body(r).await["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an API key in `user`'s current tenant; returns (id, secret).
+    pub async fn api_key(&self, user: &str, tenant: &str) -> (String, String) {
+        let r = self
+            .as_user(user, Method::POST, "/api/v1/api-keys")
+            .header("x-ancre-tenant", tenant)
+            .json(&serde_json::json!({ "name": "test key" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let b = body(r).await;
+        (
+            b["id"].as_str().unwrap().to_owned(),
+            b["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+pub async fn body(r: Response) -> Value {
+    r.json().await.expect("a JSON body")
+}
+
+/// Asserts a problem+json answer with this status; returns the problem.
+pub async fn problem(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let content_type = r.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let p = body(r).await;
+    assert_eq!(p["status"], status);
+    assert!(p["type"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://ancre.dev/problems/"));
+    assert!(!p["detail"].as_str().unwrap().is_empty());
+    p
+}
