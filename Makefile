@@ -35,12 +35,14 @@ run: build
 migrate:
 	$(CARGO) run -p ancre-api -- migrate
 
+# A fresh, fsync-less cluster for the tests; its URL is kept in .data/test-pg/url.
 test-services:
-	@scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast >/dev/null
+	@mkdir -p .data/test-pg
+	@url=$$(scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast); \
+	  echo "$${url%/ancre}/postgres" > .data/test-pg/url
 
 test: test-services
-	ANCRE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$(TEST_PG_PORT)/postgres \
-	  $(CARGO) nextest run --workspace --no-fail-fast
+	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) lint
 
 lint:

@@ -63,6 +63,7 @@ case "$cmd" in
     ;;
   start)
     port=${3:?port}
+    requested=$3
     shift 3
     fresh=no fast=no
     for flag in "$@"; do
@@ -82,6 +83,19 @@ case "$cmd" in
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       log "creating a cluster in $dir/data"
       as_owner "$initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+    if ! as_owner "$pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      # Another server holds the port (another clone's cluster, say): take the next free one.
+      tries=0
+      while port_busy "$port"; do
+        tries=$((tries + 1))
+        [ $tries -gt 50 ] && { log "no free port near $requested"; exit 1; }
+        port=$((port + 1))
+      done
+      [ "$port" != "$requested" ] && log "port $requested is taken; using $port"
+    else
+      port=$(sed -n 4p "$dir/data/postmaster.pid")
     fi
     opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=300"
     [ "$fast" = yes ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

@@ -1,1 +1,218 @@
-fn main() {}
+//! `make bench`: the performance harness. Prints a table and writes JSON.
+//!
+//! Rows so far (foundation):
+//! - commands/s appended by concurrent clients through the command service
+//!   (each command loads its aggregate, decides, appends in one transaction);
+//! - projector lag p50/p99 at that load: from an event's commit to the commit
+//!   of the projector batch that applied it.
+//!
+//! It runs against `DATABASE_URL` (the Makefile starts a durable local cluster
+//! when unset), in a fresh database it creates and drops.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ancre_commands::{Actor, Commands, EventMetadata};
+use ancre_domain::tenant::TenantCommand;
+use ancre_domain::{TenantId, UserId};
+use ancre_projections::{projectors, Engine, EngineConfig};
+use anyhow::Context as _;
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+struct Args {
+    out: String,
+    clients: usize,
+    seconds: u64,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        out: "bench-results".into(),
+        clients: 16,
+        seconds: 10,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--out" => args.out = value,
+            "--clients" => args.clients = value.parse()?,
+            "--seconds" => args.seconds = value.parse()?,
+            other => anyhow::bail!("unknown flag {other} (known: --out, --clients, --seconds)"),
+        }
+    }
+    Ok(args)
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    started_at: String,
+    machine: String,
+    clients: usize,
+    seconds: u64,
+    rows: Vec<Row>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set (use `make bench`)")?;
+    let database = format!("ancre_bench_{}", std::process::id());
+    let mut admin = PgConnection::connect(&admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut admin).await?;
+    let url = admin_url
+        .parse::<PgConnectOptions>()?
+        .database(&database)
+        .to_url_lossy()
+        .to_string();
+    let result = run(&args, &url).await;
+    sqlx::query(&format!("DROP DATABASE {database} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    let report = result?;
+
+    println!();
+    println!("{:<42} {:>12} {:<6} {:<14} {}", "metric", "value", "unit", "target", "met");
+    for r in &report.rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        println!("{:<42} {:>12.1} {:<6} {:<14} {}", r.name, r.value, r.unit, r.target, met);
+    }
+    std::fs::create_dir_all(&args.out)?;
+    let json = serde_json::to_string_pretty(&report)?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    std::fs::write(format!("{}/bench-{stamp}.json", args.out), &json)?;
+    std::fs::write(format!("{}/latest.json", args.out), &json)?;
+    println!("\nwritten to {}/bench-{stamp}.json", args.out);
+    Ok(())
+}
+
+async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
+    let pool = PgPoolOptions::new()
+        .max_connections(args.clients as u32 + 8)
+        .connect(url)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    let engine = Engine::new(pool.clone(), EngineConfig::default(), projectors::all());
+    let lag = engine.lag();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(engine.run(async {
+        let _ = stopped.await;
+    }));
+
+    let commands = Arc::new(Commands::new(pool.clone()));
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for c in 0..args.clients {
+        let commands = commands.clone();
+        let done = done.clone();
+        clients.push(tokio::spawn(async move {
+            // Each client opens a tenant, then keeps renaming it and adding
+            // members: one event per command, on its own aggregate.
+            let id = TenantId::new();
+            let meta = EventMetadata::for_request(id, Actor::System("bench"), format!("bench-{c}"));
+            let owner = UserId::parse("bench-owner").expect("valid");
+            commands
+                .tenant(id, TenantCommand::Create { tenant_id: id, name: format!("bench {c}"), owner }, &meta)
+                .await?;
+            done.fetch_add(1, Ordering::Relaxed);
+            let mut i = 0_u64;
+            while Instant::now() < deadline {
+                i += 1;
+                let command = if i % 2 == 0 {
+                    TenantCommand::Rename { name: format!("bench {c} #{i}") }
+                } else {
+                    TenantCommand::AddMember {
+                        user_id: UserId::parse(&format!("member-{c}-{i}")).expect("valid"),
+                        role: ancre_domain::Role::Member,
+                    }
+                };
+                commands.tenant(id, command, &meta).await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for c in clients {
+        c.await??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let total = done.load(Ordering::Relaxed);
+
+    // Let the projector drain, then read its lag histogram.
+    let drain_deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = ancre_projections::status::status(&pool, &[projectors::tenants::NAME]).await?;
+        if s[0].behind == 0 {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < drain_deadline, "the projector did not drain in 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let snap = lag[projectors::tenants::NAME].snapshot();
+    let _ = stop.send(());
+    pool.close().await;
+
+    let cps = total as f64 / elapsed;
+    let p50 = snap.quantile(0.50).unwrap_or(0.0) * 1000.0;
+    let p99 = snap.quantile(0.99).unwrap_or(0.0) * 1000.0;
+    Ok(Report {
+        started_at: chrono::Utc::now().to_rfc3339(),
+        machine: format!(
+            "{} cpus, {}",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            std::env::consts::ARCH
+        ),
+        clients: args.clients,
+        seconds: args.seconds,
+        rows: vec![
+            Row {
+                name: "commands appended",
+                value: total as f64,
+                unit: "cmds",
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "commands/s (concurrent clients)",
+                value: cps,
+                unit: "cmd/s",
+                target: ">= 1500",
+                met: Some(cps >= 1500.0),
+            },
+            Row {
+                name: "projector lag p50 (tenants)",
+                value: p50,
+                unit: "ms",
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "projector lag p99 (tenants)",
+                value: p99,
+                unit: "ms",
+                target: "<= 250",
+                met: Some(p99 <= 250.0),
+            },
+        ],
+    })
+}
