@@ -89,8 +89,8 @@ impl Server {
     }
 }
 
-/// Connects, migrates, starts the projectors and serves on `config.listen`.
-pub async fn start(config: Config) -> anyhow::Result<Server> {
+/// Connects to the database and applies the migrations.
+pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .connect(&config.database_url)
@@ -100,6 +100,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .run(&pool)
         .await
         .context("applying migrations")?;
+    Ok(pool)
+}
+
+/// Connects, migrates, starts the projectors and serves on `config.listen`.
+pub async fn start(config: Config) -> anyhow::Result<Server> {
+    let pool = connect(&config).await?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let engine = Engine::new(

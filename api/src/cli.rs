@@ -2,7 +2,6 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use sqlx::PgPool;
 
 use crate::config::Config;
 
@@ -46,12 +45,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => crate::app::start(config).await?.until_signal().await,
         Command::Migrate => {
-            let pool = connect(&config).await?;
+            let pool = crate::app::connect(&config).await?;
             println!("migrations applied");
             pool.close().await;
         }
         Command::Projections { command } => {
-            let pool = connect(&config).await?;
+            let pool = crate::app::connect(&config).await?;
             match command {
                 ProjectionsCommand::Status => {
                     let names: Vec<&str> = ancre_projections::projectors::all()
@@ -98,15 +97,4 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    let pool = PgPool::connect(&config.database_url)
-        .await
-        .context("cannot connect to DATABASE_URL")?;
-    crate::MIGRATOR
-        .run(&pool)
-        .await
-        .context("applying migrations")?;
-    Ok(pool)
 }

@@ -38,7 +38,8 @@ async fn a_created_tenant_can_be_read_back_at_once() {
             .unwrap(),
     )
     .await;
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["total"], 1);
     let me = body(
         app.as_user("user_alice", Method::GET, "/api/v1/me")
             .send()

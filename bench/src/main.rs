@@ -70,10 +70,13 @@ struct Report {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
-    let admin_url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set (use `make bench`)")?;
+    let admin_url =
+        std::env::var("DATABASE_URL").context("DATABASE_URL is not set (use `make bench`)")?;
     let database = format!("ancre_bench_{}", std::process::id());
     let mut admin = PgConnection::connect(&admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {database}")).execute(&mut admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .await?;
     let url = admin_url
         .parse::<PgConnectOptions>()?
         .database(&database)
@@ -86,14 +89,20 @@ async fn main() -> anyhow::Result<()> {
     let report = result?;
 
     println!();
-    println!("{:<42} {:>12} {:<6} {:<14} {}", "metric", "value", "unit", "target", "met");
+    println!(
+        "{:<42} {:>12} {:<6} {:<14} met",
+        "metric", "value", "unit", "target"
+    );
     for r in &report.rows {
         let met = match r.met {
             Some(true) => "yes",
             Some(false) => "NO",
             None => "-",
         };
-        println!("{:<42} {:>12.1} {:<6} {:<14} {}", r.name, r.value, r.unit, r.target, met);
+        println!(
+            "{:<42} {:>12.1} {:<6} {:<14} {}",
+            r.name, r.value, r.unit, r.target, met
+        );
     }
     std::fs::create_dir_all(&args.out)?;
     let json = serde_json::to_string_pretty(&report)?;
@@ -132,14 +141,24 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
             let meta = EventMetadata::for_request(id, Actor::System("bench"), format!("bench-{c}"));
             let owner = UserId::parse("bench-owner").expect("valid");
             commands
-                .tenant(id, TenantCommand::Create { tenant_id: id, name: format!("bench {c}"), owner }, &meta)
+                .tenant(
+                    id,
+                    TenantCommand::Create {
+                        tenant_id: id,
+                        name: format!("bench {c}"),
+                        owner,
+                    },
+                    &meta,
+                )
                 .await?;
             done.fetch_add(1, Ordering::Relaxed);
             let mut i = 0_u64;
             while Instant::now() < deadline {
                 i += 1;
-                let command = if i % 2 == 0 {
-                    TenantCommand::Rename { name: format!("bench {c} #{i}") }
+                let command = if i.is_multiple_of(2) {
+                    TenantCommand::Rename {
+                        name: format!("bench {c} #{i}"),
+                    }
                 } else {
                     TenantCommand::AddMember {
                         user_id: UserId::parse(&format!("member-{c}-{i}")).expect("valid"),
@@ -165,7 +184,10 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
         if s[0].behind == 0 {
             break;
         }
-        anyhow::ensure!(Instant::now() < drain_deadline, "the projector did not drain in 60 s");
+        anyhow::ensure!(
+            Instant::now() < drain_deadline,
+            "the projector did not drain in 60 s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let snap = lag[projectors::tenants::NAME].snapshot();
@@ -179,7 +201,9 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
         started_at: chrono::Utc::now().to_rfc3339(),
         machine: format!(
             "{} cpus, {}",
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
             std::env::consts::ARCH
         ),
         clients: args.clients,

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use ancre_domain::collection::{Collection, CollectionCommand, CollectionError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
-use ancre_domain::TenantId;
+use ancre_domain::{CollectionId, TenantId};
 use cqrs_es::{Aggregate, AggregateError};
 use postgres_es::PostgresCqrs;
 use sqlx::PgPool;
@@ -32,12 +33,14 @@ pub enum CommandError<E: std::error::Error> {
 pub struct Commands {
     pool: PgPool,
     tenants: PostgresCqrs<Tenant>,
+    collections: PostgresCqrs<Collection>,
 }
 
 impl Commands {
     pub fn new(pool: PgPool) -> Self {
         Self {
             tenants: store::framework::<Tenant>(pool.clone(), ()),
+            collections: store::framework::<Collection>(pool.clone(), ()),
             pool,
         }
     }
@@ -55,6 +58,22 @@ impl Commands {
         execute(
             &self.pool,
             &self.tenants,
+            &id.to_string(),
+            command,
+            metadata,
+        )
+        .await
+    }
+
+    pub async fn collection(
+        &self,
+        id: CollectionId,
+        command: CollectionCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<CollectionError>> {
+        execute(
+            &self.pool,
+            &self.collections,
             &id.to_string(),
             command,
             metadata,

@@ -53,6 +53,10 @@ uuid_id!(
     TenantId
 );
 uuid_id!(
+    /// A collection of documents, inside one tenant.
+    CollectionId
+);
+uuid_id!(
     /// An API key of a tenant (the id, not the secret).
     ApiKeyId
 );

@@ -7,19 +7,24 @@
 //! then framework of `cqrs-es` and replayed identically from the event log.
 //!
 //! Module map:
-//! - [`ids`]: typed identifiers (`TenantId`, `ApiKeyId`, `UserId`).
+//! - [`ids`]: typed identifiers (`TenantId`, `ApiKeyId`, `CollectionId`, `UserId`).
 //! - [`log`]: positions in `$all`, the global event log.
 //! - [`plan`]: the plans a tenant can be on.
 //! - [`role`]: member roles and what each may do.
 //! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
+//! - [`collection`]: the `Collection` aggregate (a named set of documents).
+//! - [`text`]: validation of user-given names and descriptions.
 
+pub mod collection;
+mod emit;
 pub mod ids;
 pub mod log;
 pub mod plan;
 pub mod role;
 pub mod tenant;
+pub mod text;
 
-pub use ids::{ApiKeyId, TenantId, UserId};
+pub use ids::{ApiKeyId, CollectionId, TenantId, UserId};
 pub use log::LogPosition;
 pub use plan::Plan;
 pub use role::Role;

@@ -308,7 +308,8 @@ async fn dump_tenant_read_models(pool: &PgPool) -> String {
         "SELECT concat_ws('|',
             (SELECT string_agg(t::text, ',' ORDER BY tenant_id) FROM rm_tenants t),
             (SELECT string_agg(m::text, ',' ORDER BY tenant_id, user_id) FROM rm_tenant_members m),
-            (SELECT string_agg(k::text, ',' ORDER BY key_id) FROM rm_api_keys k))",
+            (SELECT string_agg(k::text, ',' ORDER BY key_id) FROM rm_api_keys k),
+            (SELECT string_agg(c::text, ',' ORDER BY collection_id) FROM rm_collections c))",
     )
     .fetch_one(pool)
     .await
@@ -351,6 +352,32 @@ async fn rebuild_equals_live() {
                 .await
                 .unwrap();
         }
+        for j in 0..3 {
+            let collection = ancre_domain::CollectionId::new();
+            commands
+                .collection(
+                    collection,
+                    ancre_domain::collection::CollectionCommand::Create {
+                        collection_id: collection,
+                        tenant_id: id,
+                        name: format!("{}-{i}-{j}", if j == 1 { "gone" } else { "kept" }),
+                        description: String::new(),
+                    },
+                    &m,
+                )
+                .await
+                .unwrap();
+            if j == 1 {
+                commands
+                    .collection(
+                        collection,
+                        ancre_domain::collection::CollectionCommand::Delete { tenant_id: id },
+                        &m,
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
         if i % 2 == 0 {
             commands
                 .tenant(
@@ -375,10 +402,10 @@ async fn rebuild_equals_live() {
         || {
             let pool = db.pool.clone();
             async move {
-                let s = ancre_projections::status::status(&pool, &["tenants"])
+                let s = ancre_projections::status::status(&pool, &["tenants", "collections"])
                     .await
                     .unwrap();
-                (s[0].behind == 0).then_some(())
+                (s[0].behind == 0 && s[1].behind == 0).then_some(())
             }
         },
     )
@@ -386,6 +413,14 @@ async fn rebuild_equals_live() {
     let live = dump_tenant_read_models(&db.pool).await;
     assert!(live.contains("suspended") && live.contains("billing") && live.contains("hash0"));
 
+    assert!(live.contains("kept-3-2") && !live.contains("gone-"));
+    ancre_projections::rebuild::rebuild(
+        &db.pool,
+        projectors::by_name("collections").unwrap().as_ref(),
+        5,
+    )
+    .await
+    .unwrap();
     let replayed = ancre_projections::rebuild::rebuild(
         &db.pool,
         projectors::by_name("tenants").unwrap().as_ref(),
@@ -398,4 +433,58 @@ async fn rebuild_equals_live() {
         count(&db.pool, "SELECT count(*) FROM events").await
     );
     assert_eq!(dump_tenant_read_models(&db.pool).await, live);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn read_your_writes_waits_for_projectors_here_or_elsewhere() {
+    let db = TestDb::new().await;
+    let commands = Commands::new(db.pool.clone());
+    let id = TenantId::new();
+    let at = commands
+        .tenant(
+            id,
+            TenantCommand::Create {
+                tenant_id: id,
+                name: "Acme".into(),
+                owner: UserId::parse("owner").unwrap(),
+            },
+            &meta(id),
+        )
+        .await
+        .unwrap()
+        .expect("a position");
+
+    // No projector runs yet: the wait gives up at its deadline and says so.
+    let elsewhere = ancre_projections::Progress::default();
+    let reached = elsewhere
+        .wait_for(&db.pool, &["tenants"], at, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert!(!reached);
+
+    // A projector in "another process" (its own engine): the wait follows its
+    // checkpoint in the database.
+    let engine = Engine::new(db.pool.clone(), config(), projectors::all());
+    let local = engine.progress();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(engine.run(async {
+        let _ = stopped.await;
+    }));
+    let reached = elsewhere
+        .wait_for(&db.pool, &["tenants"], at, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(reached);
+    // And in-process, through the engine's own progress.
+    assert!(local
+        .wait_for(&db.pool, &["tenants"], at, Duration::from_secs(20))
+        .await
+        .unwrap());
+    let name: String = sqlx::query_scalar("SELECT name FROM rm_tenants WHERE tenant_id = $1")
+        .bind(id.0)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Acme");
+    stop.send(()).unwrap();
 }

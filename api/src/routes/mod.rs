@@ -2,6 +2,7 @@
 //! module only nests them and assembles the OpenAPI document.
 
 pub mod api_keys;
+pub mod collections;
 pub mod docs;
 pub mod health;
 pub mod me;
@@ -20,6 +21,40 @@ pub fn api_router() -> Router<AppState> {
         .merge(tenants::router())
         .merge(me::router())
         .merge(api_keys::router())
+        .merge(collections::router())
+}
+
+/// `?limit=&offset=` of list endpoints.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    /// Items to skip, default 0.
+    pub offset: Option<i64>,
+}
+
+impl Page {
+    pub fn resolve(&self) -> crate::error::ApiResult<(i64, i64)> {
+        let limit = self.limit.unwrap_or(50);
+        let offset = self.offset.unwrap_or(0);
+        if !(1..=200).contains(&limit) || offset < 0 {
+            return Err(crate::error::ApiError::Validation(
+                "limit must be between 1 and 200, and offset at least 0".into(),
+            ));
+        }
+        Ok((limit, offset))
+    }
+}
+
+/// One page of a list.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Paginated<T> {
+    pub items: Vec<T>,
+    /// Items in the whole list.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
 }
 
 /// The request id set by the middleware (recorded in event metadata).

@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::RequestId;
+use super::{Page, Paginated, RequestId};
 use crate::app::AppState;
 use crate::auth::{Identity, Principal};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -83,14 +83,6 @@ pub struct RenameTenant {
 pub struct SuspendTenant {
     /// Shown to the tenant's users.
     pub reason: String,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    /// 1..=200, default 50.
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
 /// The tenant with this id if the caller may see it, with the caller's role.
@@ -161,49 +153,48 @@ pub async fn create(
 
 /// The tenants you belong to (platform admins: every tenant).
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", params(Page),
-    responses((status = 200, body = [TenantResponse]), (status = 401, body = Problem)))]
+    responses((status = 200, body = Paginated<TenantResponse>), (status = 401, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
     Query(page): Query<Page>,
-) -> ApiResult<Json<Vec<TenantResponse>>> {
-    let limit = page.limit.unwrap_or(50);
-    let offset = page.offset.unwrap_or(0);
-    if !(1..=200).contains(&limit) || offset < 0 {
-        return Err(ApiError::Validation(
-            "limit must be 1..=200 and offset ≥ 0".into(),
-        ));
-    }
-    let tenants = match (&who.identity, who.platform_admin) {
-        (_, true) => {
-            let mine = match who.user() {
-                Some(user) => read::tenants::memberships_of(&state.pool, user).await?,
-                None => vec![],
-            };
-            read::tenants::all(&state.pool, limit, offset)
-                .await?
-                .into_iter()
-                .map(|t| {
-                    let role = mine.iter().find(|(m, _)| m.id == t.id).map(|(_, r)| *r);
-                    TenantResponse::new(t, role)
-                })
-                .collect()
-        }
-        (Identity::User(user), false) => read::tenants::memberships_of(&state.pool, user)
+) -> ApiResult<Json<Paginated<TenantResponse>>> {
+    let (limit, offset) = page.resolve()?;
+    let mine: Vec<(TenantView, Role)> = match &who.identity {
+        Identity::User(user) => read::tenants::memberships_of(&state.pool, user).await?,
+        Identity::ApiKey { tenant_id, .. } => read::tenants::get(&state.pool, *tenant_id)
             .await?
+            .into_iter()
+            .map(|t| (t, Role::Member))
+            .collect(),
+    };
+    let (items, total) = if who.platform_admin {
+        let all = read::tenants::all(&state.pool, limit, offset).await?;
+        let total = read::tenants::count_all(&state.pool).await?;
+        let items = all
+            .into_iter()
+            .map(|t| {
+                let role = mine.iter().find(|(m, _)| m.id == t.id).map(|(_, r)| *r);
+                TenantResponse::new(t, role)
+            })
+            .collect();
+        (items, total)
+    } else {
+        let total = mine.len() as i64;
+        let items = mine
             .into_iter()
             .skip(offset as usize)
             .take(limit as usize)
             .map(|(t, role)| TenantResponse::new(t, Some(role)))
-            .collect(),
-        (Identity::ApiKey { tenant_id, .. }, false) => read::tenants::get(&state.pool, *tenant_id)
-            .await?
-            .into_iter()
-            .skip(offset as usize)
-            .map(|t| TenantResponse::new(t, Some(Role::Member)))
-            .collect(),
+            .collect();
+        (items, total)
     };
-    Ok(Json(tenants))
+    Ok(Json(Paginated {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// One tenant you belong to.

@@ -8,6 +8,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{TenantCommand, TenantEvent, MAX_KEY_NAME_CHARS, MAX_NAME_CHARS};
+use crate::text::{valid_name, TextError};
 use crate::{ApiKeyId, Plan, Role, TenantId, UserId};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub enum TenantError {
     #[error("no such tenant")]
     NotFound,
     #[error("invalid name: {0}")]
-    InvalidName(&'static str),
+    InvalidName(TextError),
     #[error("the tenant is suspended")]
     Suspended,
     #[error("the tenant is not suspended")]
@@ -93,7 +94,7 @@ impl Tenant {
             if self.id.is_some() {
                 return Err(TenantError::AlreadyExists);
             }
-            let name = valid_name(&name, MAX_NAME_CHARS)?;
+            let name = valid_name(&name, MAX_NAME_CHARS).map_err(TenantError::InvalidName)?;
             return Ok(vec![
                 E::TenantCreated {
                     tenant_id,
@@ -119,7 +120,7 @@ impl Tenant {
         match command {
             C::Create { .. } => unreachable!("handled above"),
             C::Rename { name } => {
-                let name = valid_name(&name, MAX_NAME_CHARS)?;
+                let name = valid_name(&name, MAX_NAME_CHARS).map_err(TenantError::InvalidName)?;
                 if name == self.name {
                     return Ok(vec![]);
                 }
@@ -185,7 +186,8 @@ impl Tenant {
                 if self.api_keys.contains_key(&key_id) {
                     return Err(TenantError::ApiKeyExists);
                 }
-                let name = valid_name(&name, MAX_KEY_NAME_CHARS)?;
+                let name =
+                    valid_name(&name, MAX_KEY_NAME_CHARS).map_err(TenantError::InvalidName)?;
                 Ok(vec![E::ApiKeyCreated {
                     key_id,
                     name,
@@ -203,20 +205,6 @@ impl Tenant {
     }
 }
 
-fn valid_name(raw: &str, max_chars: usize) -> Result<String, TenantError> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(TenantError::InvalidName("it is empty"));
-    }
-    if name.chars().count() > max_chars {
-        return Err(TenantError::InvalidName("it is too long"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(TenantError::InvalidName("it contains control characters"));
-    }
-    Ok(name.to_owned())
-}
-
 impl Aggregate for Tenant {
     const TYPE: &'static str = "tenant";
     type Command = TenantCommand;
@@ -230,10 +218,8 @@ impl Aggregate for Tenant {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command)? {
-            sink.write(event, self).await;
-        }
-        Ok(())
+        let decided = self.decide(command);
+        crate::emit::emit(self, sink, decided).await
     }
 
     fn apply(&mut self, event: Self::Event) {

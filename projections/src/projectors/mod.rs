@@ -4,11 +4,15 @@ use std::sync::Arc;
 
 use crate::Projector;
 
+pub mod collections;
 pub mod tenants;
 
 /// Every projector of the product, in the order they are started.
 pub fn all() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(tenants::TenantsProjector)]
+    vec![
+        Arc::new(tenants::TenantsProjector),
+        Arc::new(collections::CollectionsProjector),
+    ]
 }
 
 /// The projector with this name, for `ancre projections rebuild NAME`.

@@ -3,4 +3,5 @@
 //! *establish* the tenant during authentication (by API-key hash, by user).
 
 pub mod api_keys;
+pub mod collections;
 pub mod tenants;

@@ -103,6 +103,12 @@ pub async fn all(pool: &PgPool, limit: i64, offset: i64) -> Result<Vec<TenantVie
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+pub async fn count_all(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM rm_tenants")
+        .fetch_one(pool)
+        .await
+}
+
 pub async fn members(pool: &PgPool, tenant: TenantId) -> Result<Vec<MemberView>, sqlx::Error> {
     let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
         "SELECT user_id, role, added_at FROM rm_tenant_members

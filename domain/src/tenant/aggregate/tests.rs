@@ -4,6 +4,7 @@ use cqrs_es::test::TestFramework;
 use uuid::Uuid;
 
 use super::*;
+use crate::text::TextError;
 
 type Given = TestFramework<Tenant>;
 
@@ -84,7 +85,7 @@ fn create_needs_a_name() {
             name: "   ".into(),
             owner: user("alice"),
         })
-        .then_expect_error(TenantError::InvalidName("it is empty"));
+        .then_expect_error(TenantError::InvalidName(TextError::Empty));
 }
 
 #[test]
@@ -94,13 +95,13 @@ fn names_are_bounded_and_printable() {
         .when(TenantCommand::Rename {
             name: "x".repeat(MAX_NAME_CHARS + 1),
         })
-        .then_expect_error(TenantError::InvalidName("it is too long"));
+        .then_expect_error(TenantError::InvalidName(TextError::TooLong));
     Given::with(())
         .given(created())
         .when(TenantCommand::Rename {
             name: "a\u{7}b".into(),
         })
-        .then_expect_error(TenantError::InvalidName("it contains control characters"));
+        .then_expect_error(TenantError::InvalidName(TextError::ControlCharacters));
 }
 
 #[test]
@@ -292,7 +293,7 @@ fn api_key_names_are_validated() {
             secret_hash: "00".into(),
             created_by: user("alice"),
         })
-        .then_expect_error(TenantError::InvalidName("it is empty"));
+        .then_expect_error(TenantError::InvalidName(TextError::Empty));
 }
 
 #[test]
