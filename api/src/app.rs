@@ -20,6 +20,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use ancre_ingestion::janitor::FileJanitor;
+use ancre_ingestion::storage::{LocalFolder, ObjectStore};
+use ancre_projections::Projector;
+
 use crate::auth::{self, clerk::ClerkVerifier, Authenticator};
 use crate::config::Config;
 use crate::error::ApiError;
@@ -37,6 +41,7 @@ pub struct AppState {
     pub projectors: Arc<Vec<&'static str>>,
     pub lag: Arc<HashMap<&'static str, LagHistogram>>,
     pub engine_running: Arc<AtomicBool>,
+    pub store: Arc<dyn ObjectStore>,
 }
 
 impl AppState {
@@ -89,6 +94,19 @@ impl Server {
     }
 }
 
+/// Where raw files are stored (the local folder of the embedded defaults).
+pub fn object_store(config: &Config) -> Arc<dyn ObjectStore> {
+    Arc::new(LocalFolder::new(config.data_dir.join("objects")))
+}
+
+/// Every projector this process runs: the read models, and the workers that
+/// act on other targets (stored files).
+pub fn all_projectors(store: Arc<dyn ObjectStore>) -> Vec<Arc<dyn Projector>> {
+    let mut all = projectors::all();
+    all.push(Arc::new(FileJanitor::new(store)));
+    all
+}
+
 /// Connects to the database and applies the migrations.
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
@@ -108,13 +126,14 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let pool = connect(&config).await?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
+    let store = object_store(&config);
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        projectors::all(),
+        all_projectors(store.clone()),
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let state = AppState {
@@ -131,6 +150,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         metrics: Arc::new(Metrics::default()),
         config: Arc::new(config.clone()),
         engine_running: engine_running.clone(),
+        store,
     };
     let mut stop_engine = shutdown_rx.clone();
     tokio::spawn(async move {
@@ -171,7 +191,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/api/v1", routes::api_router())
+        .nest("/api/v1", routes::api_router(&state.config))
         .merge(routes::health::router())
         .merge(routes::docs::router())
         .fallback(|| async { ApiError::NotFound })

@@ -51,12 +51,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Projections { command } => {
             let pool = crate::app::connect(&config).await?;
+            let projectors = crate::app::all_projectors(crate::app::object_store(&config));
+            let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
             match command {
                 ProjectionsCommand::Status => {
-                    let names: Vec<&str> = ancre_projections::projectors::all()
-                        .iter()
-                        .map(|p| p.name())
-                        .collect();
                     let statuses = ancre_projections::status::status(&pool, &names).await?;
                     println!(
                         "{:<20} {:>12} {:>10} {:>12}  updated",
@@ -77,13 +75,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 }
                 ProjectionsCommand::Rebuild { name } => {
                     let projector =
-                        ancre_projections::projectors::by_name(&name).with_context(|| {
-                            let names: Vec<&str> = ancre_projections::projectors::all()
-                                .iter()
-                                .map(|p| p.name())
-                                .collect();
-                            format!("no projector named {name:?}; known: {}", names.join(", "))
-                        })?;
+                        projectors
+                            .iter()
+                            .find(|p| p.name() == name)
+                            .with_context(|| {
+                                format!("no projector named {name:?}; known: {}", names.join(", "))
+                            })?;
                     let started = std::time::Instant::now();
                     let events =
                         ancre_projections::rebuild::rebuild(&pool, projector.as_ref(), 1000)

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use ancre_domain::UserId;
 
+/// 50 MiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL`: the PostgreSQL holding the event log and read models.
@@ -26,6 +29,12 @@ pub struct Config {
     pub projector_poll_interval: Duration,
     /// `ANCRE_LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_json: bool,
+    /// `ANCRE_DATA_DIR`: local state (stored files) for the embedded defaults.
+    pub data_dir: std::path::PathBuf,
+    /// `ANCRE_MAX_UPLOAD_BYTES`: largest file accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// `ANCRE_MAX_UPLOAD_FILES`: most files in one upload request.
+    pub max_upload_files: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +134,9 @@ impl Config {
             )?),
             projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
             log_json: log_format == "json",
+            data_dir: parse("ANCRE_DATA_DIR", std::path::PathBuf::from(".data"))?,
+            max_upload_bytes: parse("ANCRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
+            max_upload_files: parse("ANCRE_MAX_UPLOAD_FILES", 20)?,
         })
     }
 
@@ -140,6 +152,9 @@ impl Config {
             read_your_writes_timeout: Duration::from_secs(5),
             projector_poll_interval: Duration::from_millis(500),
             log_json: false,
+            data_dir: std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple())),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_upload_files: 20,
         }
     }
 }

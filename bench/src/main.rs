@@ -135,38 +135,41 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
         let commands = commands.clone();
         let done = done.clone();
         clients.push(tokio::spawn(async move {
-            // Each client opens a tenant, then keeps renaming it and adding
-            // members: one event per command, on its own aggregate.
-            let id = TenantId::new();
-            let meta = EventMetadata::for_request(id, Actor::System("bench"), format!("bench-{c}"));
+            // Each client opens tenants and works on each for a few commands
+            // (rename, add a member), as users do: aggregates stay short, as
+            // they are in the product, so a command's cost does not grow with
+            // the length of the run.
             let owner = UserId::parse("bench-owner").expect("valid");
-            commands
-                .tenant(
+            let mut n = 0_u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let id = TenantId::new();
+                let meta = EventMetadata::for_request(
                     id,
+                    Actor::System("bench"),
+                    format!("bench-{c}-{n}"),
+                );
+                let script = [
                     TenantCommand::Create {
                         tenant_id: id,
-                        name: format!("bench {c}"),
-                        owner,
+                        name: format!("bench {c}/{n}"),
+                        owner: owner.clone(),
                     },
-                    &meta,
-                )
-                .await?;
-            done.fetch_add(1, Ordering::Relaxed);
-            let mut i = 0_u64;
-            while Instant::now() < deadline {
-                i += 1;
-                let command = if i.is_multiple_of(2) {
                     TenantCommand::Rename {
-                        name: format!("bench {c} #{i}"),
-                    }
-                } else {
+                        name: format!("bench {c}/{n} renamed"),
+                    },
                     TenantCommand::AddMember {
-                        user_id: UserId::parse(&format!("member-{c}-{i}")).expect("valid"),
+                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
                         role: ancre_domain::Role::Member,
-                    }
-                };
-                commands.tenant(id, command, &meta).await?;
-                done.fetch_add(1, Ordering::Relaxed);
+                    },
+                    TenantCommand::ChangePlan {
+                        plan: ancre_domain::Plan::Pro,
+                    },
+                ];
+                for command in script {
+                    commands.tenant(id, command, &meta).await?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
             }
             anyhow::Ok(())
         }));

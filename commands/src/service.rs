@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use ancre_domain::collection::{Collection, CollectionCommand, CollectionError};
+use ancre_domain::document::{Document, DocumentCommand, DocumentError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
-use ancre_domain::{CollectionId, TenantId};
+use ancre_domain::{CollectionId, DocumentId, TenantId};
 use cqrs_es::{Aggregate, AggregateError};
 use postgres_es::PostgresCqrs;
 use sqlx::PgPool;
@@ -34,6 +35,7 @@ pub struct Commands {
     pool: PgPool,
     tenants: PostgresCqrs<Tenant>,
     collections: PostgresCqrs<Collection>,
+    documents: PostgresCqrs<Document>,
 }
 
 impl Commands {
@@ -41,6 +43,7 @@ impl Commands {
         Self {
             tenants: store::framework::<Tenant>(pool.clone(), ()),
             collections: store::framework::<Collection>(pool.clone(), ()),
+            documents: store::framework::<Document>(pool.clone(), ()),
             pool,
         }
     }
@@ -74,6 +77,22 @@ impl Commands {
         execute(
             &self.pool,
             &self.collections,
+            &id.to_string(),
+            command,
+            metadata,
+        )
+        .await
+    }
+
+    pub async fn document(
+        &self,
+        id: DocumentId,
+        command: DocumentCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<DocumentError>> {
+        execute(
+            &self.pool,
+            &self.documents,
             &id.to_string(),
             command,
             metadata,

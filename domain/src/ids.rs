@@ -57,6 +57,10 @@ uuid_id!(
     CollectionId
 );
 uuid_id!(
+    /// An uploaded document, inside one collection.
+    DocumentId
+);
+uuid_id!(
     /// An API key of a tenant (the id, not the secret).
     ApiKeyId
 );

@@ -13,9 +13,11 @@
 //! - [`role`]: member roles and what each may do.
 //! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
 //! - [`collection`]: the `Collection` aggregate (a named set of documents).
+//! - [`document`]: the `Document` aggregate (an uploaded file through the pipeline).
 //! - [`text`]: validation of user-given names and descriptions.
 
 pub mod collection;
+pub mod document;
 mod emit;
 pub mod ids;
 pub mod log;
@@ -24,7 +26,7 @@ pub mod role;
 pub mod tenant;
 pub mod text;
 
-pub use ids::{ApiKeyId, CollectionId, TenantId, UserId};
+pub use ids::{ApiKeyId, CollectionId, DocumentId, TenantId, UserId};
 pub use log::LogPosition;
 pub use plan::Plan;
 pub use role::Role;

@@ -1,7 +1,15 @@
-//! The document pipeline (upload → parse → chunk → embed → index), run as a
-//! process manager that reacts to `DocumentUploaded` and answers with commands.
+//! The document pipeline (upload → parse → chunk → embed → index).
 //!
-//! Nothing here yet: it arrives with the documents issue. Planned module map:
-//! `storage` (object store: local folder, S3), `parsers/` (one file per format,
-//! PDF in an isolated child process), `chunker`, `embedders/` (local e5-small,
-//! OpenAI-compatible), `pipeline` (the process manager).
+//! Module map:
+//! - [`storage`]: object storage for raw files (local folder today; S3 next),
+//!   behind the [`storage::ObjectStore`] trait. Events carry keys, never bytes.
+//! - [`detect`]: what a file is, decided from its content.
+//! - [`janitor`]: removes a deleted document's stored objects (a projector, so
+//!   a crash between the deletion event and the file removal loses nothing).
+//!
+//! Still to come (see the documents issue): `parsers/` (one file per format,
+//! PDF in an isolated child process), `chunker`, `embedders/`, `pipeline`.
+
+pub mod detect;
+pub mod janitor;
+pub mod storage;

@@ -12,6 +12,9 @@ pub enum ProjectionError {
         position: i64,
         reason: String,
     },
+    /// A non-SQL target (object storage, an index) failed; the batch is retried.
+    #[error("projection target: {0}")]
+    Target(String),
     #[error("no projector named {0:?}")]
     UnknownProjector(String),
 }

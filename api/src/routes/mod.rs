@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod collections;
 pub mod docs;
+pub mod documents;
 pub mod health;
 pub mod me;
 pub mod tenants;
@@ -16,8 +17,9 @@ use crate::app::AppState;
 use crate::telemetry::REQUEST_ID;
 
 /// Everything under `/api/v1`.
-pub fn api_router() -> Router<AppState> {
+pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
     Router::new()
+        .merge(documents::router(config))
         .merge(tenants::router())
         .merge(me::router())
         .merge(api_keys::router())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::Projector;
 
 pub mod collections;
+pub mod documents;
 pub mod tenants;
 
 /// Every projector of the product, in the order they are started.
@@ -12,6 +13,7 @@ pub fn all() -> Vec<Arc<dyn Projector>> {
     vec![
         Arc::new(tenants::TenantsProjector),
         Arc::new(collections::CollectionsProjector),
+        Arc::new(documents::DocumentsProjector),
     ]
 }
 

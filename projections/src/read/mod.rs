@@ -4,4 +4,5 @@
 
 pub mod api_keys;
 pub mod collections;
+pub mod documents;
 pub mod tenants;

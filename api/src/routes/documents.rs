@@ -1,0 +1,470 @@
+//! `/api/v1/documents`: upload files into a collection, follow their status,
+//! list them, fetch the original bytes, delete them.
+//!
+//! An upload stores the bytes first (object storage, under a key of our own),
+//! then records `DocumentUploaded` naming that key and the SHA-256. The same
+//! bytes in the same collection map to the same document id, so a re-upload is
+//! reported as a duplicate, even when two uploads race.
+
+use ancre_commands::{CommandError, EventMetadata, LogPosition};
+use ancre_domain::document::{document_id_for, DocumentCommand, DocumentError};
+use ancre_domain::{CollectionId, DocumentId, Role};
+use ancre_ingestion::{detect, storage};
+use ancre_projections::projectors::documents::NAME as DOCUMENTS;
+use ancre_projections::read::{self, documents::DocumentView};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{Page, Paginated, RequestId};
+use crate::app::AppState;
+use crate::auth::TenantContext;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiPath;
+
+pub fn router(config: &Config) -> Router<AppState> {
+    // The whole request may carry the maximum number of maximum-size files.
+    let body_limit = (config.max_upload_bytes as usize)
+        .saturating_mul(config.max_upload_files)
+        .saturating_add(1 << 20);
+    Router::new()
+        .route(
+            "/documents/upload/{collection_id}",
+            post(upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/documents", get(list))
+        .route("/documents/{id}", get(get_document).delete(delete))
+        .route("/documents/{id}/file", get(file))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentResponse {
+    pub id: Uuid,
+    pub collection_id: Uuid,
+    pub filename: String,
+    /// `pdf`, `docx`, `pptx`, `html`, `markdown` or `text` (from the content).
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    /// `queued` (waiting for the pipeline) or `failed`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// The original bytes.
+    pub file_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    pub stage: String,
+    pub reason: String,
+}
+
+impl From<DocumentView> for DocumentResponse {
+    fn from(d: DocumentView) -> Self {
+        DocumentResponse {
+            id: d.id.0,
+            collection_id: d.collection_id.0,
+            filename: d.filename,
+            media_type: d.media_type.as_str().to_owned(),
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            status: d.status,
+            failure: d.failure_reason.map(|reason| Failure {
+                stage: d.failure_stage.unwrap_or_default(),
+                reason,
+            }),
+            file_url: format!("/api/v1/documents/{}/file", d.id),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// What became of one file of an upload.
+#[derive(Serialize, ToSchema)]
+pub struct UploadedFile {
+    pub filename: String,
+    /// `queued` (accepted), `duplicate` (the same bytes are already in the
+    /// collection: `id` names that document) or `rejected` (see `reason`).
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    pub size_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadResponse {
+    pub documents: Vec<UploadedFile>,
+}
+
+/// One uploaded file, read from the request.
+struct Incoming {
+    filename: String,
+    bytes: Vec<u8>,
+    /// Bytes seen, even past the limit.
+    size: u64,
+}
+
+/// Why a whole upload was refused.
+enum Refusal {
+    TooLarge,
+    Unsupported,
+}
+
+/// Upload one or more files (multipart/form-data, any part with a file name)
+/// into a collection. Answers 202 with each file's outcome.
+#[utoipa::path(post, path = "/api/v1/documents/upload/{collection_id}", tag = "documents",
+    params(("collection_id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", description = "One or more parts with a file name."),
+    responses((status = 202, body = UploadResponse), (status = 400, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    request: RequestId,
+    ApiPath(collection_id): ApiPath<Uuid>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
+    ctx.require(Role::can_use_workspace, "upload documents")?;
+    let collection = CollectionId(collection_id);
+    read::collections::get(&state.pool, ctx.tenant_id(), collection)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::UnsupportedMediaType(format!(
+            "send the files as multipart/form-data ({})",
+            e.body_text()
+        ))
+    })?;
+
+    let limit = state.config.max_upload_bytes;
+    let mut results = Vec::new();
+    let mut refusals = Vec::new();
+    let mut latest: Option<LogPosition> = None;
+    while let Some(incoming) = next_file(&mut multipart, limit).await? {
+        if results.len() >= state.config.max_upload_files {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "at most {} files per upload",
+                state.config.max_upload_files
+            )));
+        }
+        let (result, at, refusal) = accept(&state, &ctx, &request, collection, incoming).await?;
+        latest = latest.max(at);
+        refusals.extend(refusal);
+        results.push(result);
+    }
+    if results.is_empty() {
+        return Err(ApiError::BadRequest(
+            "no file in the request: send multipart/form-data with one or more file parts".into(),
+        ));
+    }
+    if results.iter().all(|r| r.outcome == "rejected") {
+        let detail = results
+            .iter()
+            .map(|r| format!("{}: {}", r.filename, r.reason.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(match refusals.first() {
+            Some(Refusal::TooLarge) => ApiError::PayloadTooLarge(detail),
+            _ => ApiError::UnsupportedMediaType(detail),
+        });
+    }
+    state.caught_up(latest, &[DOCUMENTS]).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(UploadResponse { documents: results }),
+    )
+        .into_response())
+}
+
+/// Reads the next part that carries a file, keeping at most `limit` bytes.
+async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<Incoming>> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("the request is larger than this server accepts".into())
+        } else {
+            ApiError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let Some(filename) = field.file_name().map(str::to_owned) else {
+            continue; // a plain form field: not a file
+        };
+        let mut bytes = Vec::new();
+        let mut size = 0_u64;
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            size += chunk.len() as u64;
+            if size <= limit {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        return Ok(Some(Incoming {
+            filename,
+            bytes,
+            size,
+        }));
+    }
+    Ok(None)
+}
+
+/// Checks, stores and records one file.
+async fn accept(
+    state: &AppState,
+    ctx: &TenantContext,
+    request: &RequestId,
+    collection: CollectionId,
+    incoming: Incoming,
+) -> ApiResult<(UploadedFile, Option<LogPosition>, Option<Refusal>)> {
+    let rejected = |reason: String, refusal| {
+        Ok((
+            UploadedFile {
+                filename: incoming.filename.clone(),
+                outcome: "rejected",
+                id: None,
+                status_url: None,
+                media_type: None,
+                size_bytes: incoming.size,
+                reason: Some(reason),
+            },
+            None,
+            Some(refusal),
+        ))
+    };
+    let limit = state.config.max_upload_bytes;
+    if incoming.size > limit {
+        return rejected(
+            format!(
+                "the file is larger than the limit of {}",
+                human_bytes(limit)
+            ),
+            Refusal::TooLarge,
+        );
+    }
+    let media_type = match detect::detect(&incoming.filename, &incoming.bytes) {
+        Ok(m) => m,
+        Err(unsupported) => return rejected(unsupported.0, Refusal::Unsupported),
+    };
+    let sha256: String = Sha256::digest(&incoming.bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let document = document_id_for(collection, &sha256);
+    let tenant = ctx.tenant_id();
+    let key = storage::original_key(tenant.0, document.0, Uuid::new_v4());
+    state
+        .store
+        .put(&key, &incoming.bytes)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("storing an upload")))?;
+    let result = state
+        .commands
+        .document(
+            document,
+            DocumentCommand::Upload {
+                document_id: document,
+                tenant_id: tenant,
+                collection_id: collection,
+                filename: incoming.filename.clone(),
+                media_type,
+                size_bytes: incoming.size,
+                sha256,
+                storage_key: key.clone(),
+            },
+            &EventMetadata::for_request(tenant, ctx.principal.actor(), request.0.clone()),
+        )
+        .await;
+    let (outcome, at) = match result {
+        Ok(at) => ("queued", at),
+        Err(CommandError::Rejected(DocumentError::Duplicate)) => {
+            // The bytes are already stored under the first upload's key.
+            if let Err(e) = state.store.delete(&key).await {
+                tracing::warn!(error = %e, %key, "could not remove a duplicate upload's copy");
+            }
+            ("duplicate", None)
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok((
+        UploadedFile {
+            filename: incoming.filename,
+            outcome,
+            id: Some(document.0),
+            status_url: Some(format!("/api/v1/documents/{document}")),
+            media_type: Some(media_type.as_str().to_owned()),
+            size_bytes: incoming.size,
+            reason: None,
+        },
+        at,
+        None,
+    ))
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentFilter {
+    /// Only this collection's documents.
+    pub collection_id: Option<Uuid>,
+    /// Only documents with this status (`queued`, `failed`).
+    pub status: Option<String>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The current tenant's documents, oldest first, filtered and paginated.
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", params(DocumentFilter),
+    responses((status = 200, body = Paginated<DocumentResponse>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Query(filter): Query<DocumentFilter>,
+) -> ApiResult<Json<Paginated<DocumentResponse>>> {
+    let (limit, offset) = Page {
+        limit: filter.limit,
+        offset: filter.offset,
+    }
+    .resolve()?;
+    let (items, total) = read::documents::list(
+        &state.pool,
+        ctx.tenant_id(),
+        &read::documents::Filter {
+            collection: filter.collection_id.map(CollectionId),
+            status: filter.status,
+        },
+        limit,
+        offset,
+    )
+    .await?;
+    Ok(Json(Paginated {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+async fn find(state: &AppState, ctx: &TenantContext, id: Uuid) -> ApiResult<DocumentView> {
+    read::documents::get(&state.pool, ctx.tenant_id(), DocumentId(id))
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// One document: status, failure reason, file.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = Uuid, Path)),
+    responses((status = 200, body = DocumentResponse), (status = 404, body = Problem)))]
+pub async fn get_document(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<DocumentResponse>> {
+    Ok(Json(find(&state, &ctx, id).await?.into()))
+}
+
+/// The original bytes, for the source viewer. Served sandboxed: an uploaded
+/// HTML file can never run script on our origin.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "documents", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The original file"), (status = 404, body = Problem)))]
+pub async fn file(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    let document = find(&state, &ctx, id).await?;
+    let bytes = state
+        .store
+        .get(&document.storage_key)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("reading a stored file")))?
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "stored file {} is missing",
+                document.storage_key
+            ))
+        })?;
+    let safe_name: String = document
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.media_type.mime()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static("sandbox"),
+    );
+    Ok(response)
+}
+
+/// Delete a document; its stored file is removed right after.
+#[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "documents", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    request: RequestId,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    ctx.require(Role::can_use_workspace, "delete documents")?;
+    find(&state, &ctx, id).await?;
+    let at = state
+        .commands
+        .document(
+            DocumentId(id),
+            DocumentCommand::Delete {
+                tenant_id: ctx.tenant_id(),
+            },
+            &EventMetadata::for_request(ctx.tenant_id(), ctx.principal.actor(), request.0),
+        )
+        .await
+        .map_err(|e| match e {
+            CommandError::Rejected(DocumentError::NotFound) => ApiError::NotFound,
+            other => other.into(),
+        })?;
+    state.caught_up(at, &[DOCUMENTS]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,358 @@
+//! Documents over HTTP: upload (type by content, limits, duplicates), status,
+//! listing, the original file, deletion (file removed), tenant isolation.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{body, problem, TestApp};
+use reqwest::multipart::{Form, Part};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn corpus(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../shared/corpus/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("corpus file {path}: {e}"))
+}
+
+const PDF: &str = "pdf/acm-sample-sigconf-i13n.pdf";
+
+async fn collection(app: &TestApp, user: &str, name: &str) -> String {
+    let r = app
+        .as_user(user, Method::POST, "/api/v1/collections")
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+async fn upload(
+    app: &TestApp,
+    user: &str,
+    collection: &str,
+    files: &[(&str, Vec<u8>)],
+) -> reqwest::Response {
+    let mut form = Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "file",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    app.as_user(
+        user,
+        Method::POST,
+        &format!("/api/v1/documents/upload/{collection}"),
+    )
+    .multipart(form)
+    .send()
+    .await
+    .unwrap()
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.server.state.config.data_dir.join("objects"))
+}
+
+#[tokio::test]
+async fn upload_follow_fetch_and_delete() {
+    let app = TestApp::start().await;
+    app.tenant_of("user_a", "A").await;
+    let c = collection(&app, "user_a", "Papers").await;
+    let pdf = corpus(PDF);
+    let r = upload(
+        &app,
+        "user_a",
+        &c,
+        &[
+            ("paper.pdf", pdf.clone()),
+            ("notes.md", corpus("md/gzt-README.fr.md")),
+            ("random-bytes.docx", corpus("bad/random-bytes.docx")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let out = body(r).await;
+    let files = out["documents"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0]["outcome"], "queued");
+    assert_eq!(files[0]["media_type"], "pdf");
+    assert_eq!(files[0]["size_bytes"], pdf.len());
+    assert_eq!(files[1]["outcome"], "queued");
+    assert_eq!(files[1]["media_type"], "markdown");
+    assert_eq!(files[2]["outcome"], "rejected");
+    assert!(files[2]["reason"].as_str().unwrap().contains("not a DOCX"));
+    let status_url = files[0]["status_url"].as_str().unwrap().to_owned();
+    let id = files[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(stored_files(&app), 2, "only accepted files are stored");
+
+    // Read-your-writes: the document is there at once.
+    let doc = body(
+        app.as_user("user_a", Method::GET, &status_url)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(doc["status"], "queued");
+    assert_eq!(doc["filename"], "paper.pdf");
+    assert_eq!(doc["collection_id"], c.as_str());
+    assert_eq!(doc["sha256"].as_str().unwrap().len(), 64);
+    let list = body(
+        app.as_user(
+            "user_a",
+            Method::GET,
+            &format!("/api/v1/documents?collection_id={c}&status=queued"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(list["total"], 2);
+
+    // The original bytes, byte for byte, sandboxed.
+    let r = app
+        .as_user("user_a", Method::GET, doc["file_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["content-security-policy"], "sandbox");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+
+    // The same bytes again: reported, not duplicated.
+    let again = body(upload(&app, "user_a", &c, &[("copy.pdf", pdf.clone())]).await).await;
+    assert_eq!(again["documents"][0]["outcome"], "duplicate");
+    assert_eq!(again["documents"][0]["id"], id.as_str());
+    assert_eq!(stored_files(&app), 2);
+
+    // Delete: gone from the API at once, and its file right after.
+    let r = app
+        .as_user("user_a", Method::DELETE, &status_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    problem(
+        app.as_user("user_a", Method::GET, &status_url)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        app.as_user("user_a", Method::GET, &format!("{status_url}/file"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    ancre_testkit::wait::until(
+        "the stored file to be removed",
+        Duration::from_secs(20),
+        || async { (stored_files(&app) == 1).then_some(()) },
+    )
+    .await;
+
+    // Uploading it again after deletion works, under the same id.
+    let back = body(upload(&app, "user_a", &c, &[("paper.pdf", pdf)]).await).await;
+    assert_eq!(back["documents"][0]["outcome"], "queued");
+    assert_eq!(back["documents"][0]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn limits_and_malformed_uploads_get_problem_json() {
+    let app = TestApp::start_with(|c| c.max_upload_bytes = 16 * 1024).await;
+    app.tenant_of("user_a", "A").await;
+    let c = collection(&app, "user_a", "Papers").await;
+
+    let p = problem(
+        upload(&app, "user_a", &c, &[("paper.pdf", corpus(PDF))]).await,
+        413,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("16 KiB"), "{p}");
+    let p = problem(
+        upload(
+            &app,
+            "user_a",
+            &c,
+            &[("fake.pdf", b"plain words, not a PDF".to_vec())],
+        )
+        .await,
+        415,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("not a PDF"), "{p}");
+    problem(
+        upload(&app, "user_a", &c, &[("empty.txt", vec![])]).await,
+        415,
+    )
+    .await;
+
+    let unknown = uuid::Uuid::new_v4();
+    problem(
+        upload(
+            &app,
+            "user_a",
+            &unknown.to_string(),
+            &[("a.txt", b"hello".to_vec())],
+        )
+        .await,
+        404,
+    )
+    .await;
+    let r = app
+        .as_user(
+            "user_a",
+            Method::POST,
+            &format!("/api/v1/documents/upload/{c}"),
+        )
+        .json(&json!({ "file": "hello" }))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 415).await;
+    let r = app
+        .as_user(
+            "user_a",
+            Method::POST,
+            &format!("/api/v1/documents/upload/{c}"),
+        )
+        .multipart(Form::new().text("note", "no file here"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400).await;
+    let r = app
+        .as_user("user_a", Method::GET, "/api/v1/documents?limit=500")
+        .send()
+        .await
+        .unwrap();
+    problem(r, 422).await;
+    assert_eq!(stored_files(&app), 0, "nothing refused was stored");
+    // A small text file still goes through.
+    let ok: Value = body(
+        upload(
+            &app,
+            "user_a",
+            &c,
+            &[("hello.txt", b"Bonjour, monde".to_vec())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(ok["documents"][0]["media_type"], "text");
+}
+
+#[tokio::test]
+async fn tenant_b_gets_404_on_tenant_a_documents() {
+    let app = TestApp::start().await;
+    app.tenant_of("user_a", "A").await;
+    let b = app.tenant_of("user_b", "B").await;
+    let (_, b_key) = app.api_key("user_b", &b).await;
+    let ca = collection(&app, "user_a", "A docs").await;
+    let cb = collection(&app, "user_b", "B docs").await;
+    let pdf = corpus(PDF);
+    let a_doc = body(upload(&app, "user_a", &ca, &[("a.pdf", pdf.clone())]).await).await
+        ["documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // B cannot upload into A's collection.
+    problem(
+        upload(&app, "user_b", &ca, &[("x.txt", b"x".to_vec())]).await,
+        404,
+    )
+    .await;
+    // Nor read, fetch or delete A's document, as a user or with an API key.
+    for path in [
+        format!("/api/v1/documents/{a_doc}"),
+        format!("/api/v1/documents/{a_doc}/file"),
+    ] {
+        problem(
+            app.as_user("user_b", Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+            404,
+        )
+        .await;
+        problem(
+            app.with_bearer(&b_key, Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+            404,
+        )
+        .await;
+    }
+    let path = format!("/api/v1/documents/{a_doc}");
+    problem(
+        app.as_user("user_b", Method::DELETE, &path)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        app.with_bearer(&b_key, Method::DELETE, &path)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    // B's listings are B's alone, even filtered on A's collection.
+    for url in [
+        "/api/v1/documents".to_owned(),
+        format!("/api/v1/documents?collection_id={ca}"),
+    ] {
+        let page = body(
+            app.as_user("user_b", Method::GET, &url)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page["total"], 0, "{page}");
+    }
+    // The same bytes in B's collection are B's own document.
+    let b_doc = body(upload(&app, "user_b", &cb, &[("a.pdf", pdf)]).await).await;
+    assert_eq!(b_doc["documents"][0]["outcome"], "queued");
+    assert_ne!(b_doc["documents"][0]["id"], a_doc.as_str());
+    // A's document is untouched.
+    let r = app
+        .as_user("user_a", Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(r).await["status"], "queued");
+}

@@ -1,0 +1,27 @@
+//! What can be asked of a document.
+
+use crate::document::MediaType;
+use crate::{CollectionId, DocumentId, TenantId};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocumentCommand {
+    /// Record an upload whose bytes are already in object storage under `storage_key`.
+    Upload {
+        document_id: DocumentId,
+        tenant_id: TenantId,
+        collection_id: CollectionId,
+        filename: String,
+        media_type: MediaType,
+        size_bytes: u64,
+        sha256: String,
+        storage_key: String,
+    },
+    /// The pipeline gives up on the document, with a reason a user can read.
+    Fail {
+        stage: String,
+        reason: String,
+    },
+    Delete {
+        tenant_id: TenantId,
+    },
+}

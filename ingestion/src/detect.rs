@@ -1,0 +1,141 @@
+//! What a file is, from its content. The declared content type is ignored and
+//! the extension is only used where content cannot tell (Markdown vs text,
+//! which ZIP-based Office format a name claims).
+
+use std::io::Cursor;
+
+use ancre_domain::document::MediaType;
+
+/// Why a file was not accepted, in words for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsupported(pub String);
+
+pub fn detect(filename: &str, bytes: &[u8]) -> Result<MediaType, Unsupported> {
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if bytes.is_empty() {
+        return Err(Unsupported("the file is empty".into()));
+    }
+    if bytes.starts_with(b"%PDF-") || find(&bytes[..bytes.len().min(1024)], b"%PDF-") {
+        return Ok(MediaType::Pdf);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return office(&ext, bytes);
+    }
+    if matches!(ext.as_str(), "pdf" | "docx" | "pptx") {
+        return Err(Unsupported(format!(
+            "the file is named .{ext} but its content is not a {} file",
+            ext.to_uppercase()
+        )));
+    }
+    if !looks_like_text(bytes) {
+        return Err(Unsupported(
+            "unsupported file type: accepted are PDF, DOCX, PPTX, HTML, Markdown and plain text"
+                .into(),
+        ));
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if matches!(ext.as_str(), "html" | "htm" | "xhtml")
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || (head.starts_with("<?xml") && head.contains("<html"))
+    {
+        return Ok(MediaType::Html);
+    }
+    if matches!(ext.as_str(), "md" | "markdown" | "mdown" | "mkd") {
+        return Ok(MediaType::Markdown);
+    }
+    Ok(MediaType::Text)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// DOCX and PPTX are ZIP packages; the part names say which.
+fn office(ext: &str, bytes: &[u8]) -> Result<MediaType, Unsupported> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| Unsupported(format!("the ZIP package is damaged ({e})")))?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("word/document.xml") {
+        Ok(MediaType::Docx)
+    } else if has("ppt/presentation.xml") {
+        Ok(MediaType::Pptx)
+    } else {
+        Err(Unsupported(format!(
+            "this ZIP package is not a Word (.docx) or PowerPoint (.pptx) document{}",
+            if ext.is_empty() {
+                String::new()
+            } else {
+                format!(" (named .{ext})")
+            }
+        )))
+    }
+}
+
+/// Text has no NUL bytes and few control characters in its first 8 KiB
+/// (whatever its encoding: the text parser detects that).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return false;
+    }
+    let controls = head
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(**b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    controls * 100 <= head.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../shared/corpus/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn real_files_are_recognised_by_content() {
+        assert_eq!(
+            detect("x.bin", &corpus("pdf/acm-sample-sigconf-i13n.pdf")),
+            Ok(MediaType::Pdf)
+        );
+        assert_eq!(
+            detect("x", &corpus("docx/carroll-lookingglass.docx")),
+            Ok(MediaType::Docx)
+        );
+        assert_eq!(
+            detect("deck", &corpus("docling/powerpoint_sample.pptx")),
+            Ok(MediaType::Pptx)
+        );
+        assert_eq!(
+            detect("page.txt", &corpus("html/handbook-fr-sect.apt-get.html")),
+            Ok(MediaType::Html)
+        );
+        assert_eq!(
+            detect("README.md", &corpus("md/gzt-README.fr.md")),
+            Ok(MediaType::Markdown)
+        );
+    }
+
+    #[test]
+    fn hostile_and_foreign_files_are_refused_with_a_reason() {
+        let e = detect("random-bytes.docx", &corpus("bad/random-bytes.docx")).unwrap_err();
+        assert!(e.0.contains("not a DOCX"), "{e}");
+        let e = detect("random-bytes.pdf", &corpus("bad/random-bytes.pdf")).unwrap_err();
+        assert!(e.0.contains("not a PDF"), "{e}");
+        let e = detect("sheet.xlsx", &corpus("docling/xlsx_01.xlsx")).unwrap_err();
+        assert!(e.0.contains("not a Word"), "{e}");
+        assert!(detect("empty.txt", b"").is_err());
+        assert!(detect("a.bin", &[0u8, 1, 2, 3, 0, 0, 7]).is_err());
+    }
+}

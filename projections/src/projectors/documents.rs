@@ -1,0 +1,85 @@
+//! `documents`: each tenant's documents with their status (`rm_documents`).
+//! A deleted document leaves the read model; its history stays in the log.
+
+use ancre_domain::document::{Document, DocumentEvent};
+use async_trait::async_trait;
+use cqrs_es::Aggregate as _;
+use sqlx::PgConnection;
+
+use crate::{ProjectionError, Projector, StoredEvent};
+
+pub struct DocumentsProjector;
+
+pub const NAME: &str = "documents";
+
+#[async_trait]
+impl Projector for DocumentsProjector {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn reset(&self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query("TRUNCATE rm_documents").execute(tx).await?;
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        if event.aggregate_type != Document::TYPE {
+            return Ok(());
+        }
+        let document = event.aggregate_uuid()?;
+        let at = event.recorded_at;
+        match event.decode::<DocumentEvent>()? {
+            DocumentEvent::DocumentUploaded {
+                tenant_id,
+                collection_id,
+                filename,
+                media_type,
+                size_bytes,
+                sha256,
+                storage_key,
+                ..
+            } => {
+                sqlx::query(
+                    "INSERT INTO rm_documents (document_id, tenant_id, collection_id, filename, media_type,
+                        size_bytes, sha256, storage_key, status, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $9)",
+                )
+                .bind(document)
+                .bind(tenant_id.0)
+                .bind(collection_id.0)
+                .bind(filename)
+                .bind(media_type.as_str())
+                .bind(i64::try_from(size_bytes).unwrap_or(i64::MAX))
+                .bind(sha256)
+                .bind(storage_key)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DocumentEvent::DocumentFailed { stage, reason } => {
+                sqlx::query(
+                    "UPDATE rm_documents SET status = 'failed', failure_stage = $2, failure_reason = $3,
+                            updated_at = $4 WHERE document_id = $1",
+                )
+                .bind(document)
+                .bind(stage)
+                .bind(reason)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DocumentEvent::DocumentDeleted { .. } => {
+                sqlx::query("DELETE FROM rm_documents WHERE document_id = $1")
+                    .bind(document)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
