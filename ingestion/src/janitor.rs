@@ -34,6 +34,11 @@ impl Projector for FileJanitor {
         NAME
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        const TYPES: &[&str] = &[Document::TYPE];
+        Some(TYPES)
+    }
+
     async fn reset(&self, _tx: &mut PgConnection) -> Result<(), ProjectionError> {
         Ok(())
     }

@@ -134,7 +134,7 @@ impl Worker {
                             hist.record((now - *recorded_at).to_std().unwrap_or_default());
                         }
                     }
-                    if batch.applied as i64 == self.config.batch_size {
+                    if batch.full {
                         continue; // more is waiting
                     }
                     tokio::select! {
@@ -156,6 +156,8 @@ impl Worker {
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub applied: usize,
+    /// The batch was full: more events may be waiting.
+    pub full: bool,
     pub checkpoint: LogPosition,
     pub recorded_at: Vec<chrono::DateTime<Utc>>,
 }
@@ -169,34 +171,32 @@ pub async fn run_batch(
     let mut tx = pool.begin().await?;
     lock(&mut tx, projector.name()).await?;
     let from = checkpoint(&mut tx, projector.name()).await?;
-    let (applied, to, recorded_at) = apply_from(&mut tx, projector, from, batch_size).await?;
-    if applied > 0 {
+    let (applied, to, full, recorded_at) = apply_from(&mut tx, projector, from, batch_size).await?;
+    if to != from {
         store_checkpoint(&mut tx, projector.name(), to).await?;
     }
     tx.commit().await?;
     Ok(Batch {
         applied,
+        full,
         checkpoint: to,
         recorded_at,
     })
 }
 
-/// Reads and applies up to `limit` events after `from` on `conn`.
+/// Reads and applies up to `limit` events after `from` on `conn`. Returns how
+/// many were applied, the new checkpoint, whether more may be waiting, and
+/// the applied events' commit times.
 pub(crate) async fn apply_from(
     conn: &mut PgConnection,
     projector: &dyn Projector,
     from: LogPosition,
     limit: i64,
-) -> Result<(usize, LogPosition, Vec<chrono::DateTime<Utc>>), ProjectionError> {
-    let events = log::read_after(conn, from, limit).await?;
-    let mut to = from;
-    let mut recorded_at = Vec::with_capacity(events.len());
-    for event in &events {
-        projector.apply(conn, event).await?;
-        to = event.log_position();
-        recorded_at.push(event.recorded_at);
-    }
-    Ok((events.len(), to, recorded_at))
+) -> Result<(usize, LogPosition, bool, Vec<chrono::DateTime<Utc>>), ProjectionError> {
+    let slice = log::read_after(conn, from, limit, projector.aggregate_types()).await?;
+    projector.apply_batch(conn, &slice.events).await?;
+    let recorded_at = slice.events.iter().map(|e| e.recorded_at).collect();
+    Ok((slice.events.len(), slice.end, slice.full, recorded_at))
 }
 
 /// Serialises every writer of one projection (engines in several processes,

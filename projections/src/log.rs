@@ -95,22 +95,70 @@ const SELECT_EVENTS: &str = "SELECT transaction_id::text::bigint AS transaction_
         payload, metadata, recorded_at
    FROM events";
 
-/// Up to `limit` events after `after`, in log order, below the in-flight horizon.
+/// What one read of the log returned.
+#[derive(Debug)]
+pub struct Slice {
+    /// The events asked for, in log order.
+    pub events: Vec<StoredEvent>,
+    /// How far the log has been read: the last event returned, or — when the
+    /// slice is not full — the last event below the horizon, whatever its type
+    /// (so that a reader of some aggregate types still moves past the others).
+    pub end: LogPosition,
+    /// True when `limit` events were returned: more may be waiting.
+    pub full: bool,
+}
+
+/// Up to `limit` events after `after`, in log order, below the in-flight
+/// horizon; only of `types` when given.
+///
+/// The horizon is taken once, first: every transaction below it has ended,
+/// so the set of events below it can no longer change and the following
+/// statements may rely on it.
 pub async fn read_after(
     conn: &mut PgConnection,
     after: LogPosition,
     limit: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    sqlx::query_as::<_, StoredEvent>(&format!(
+    types: Option<&[&str]>,
+) -> Result<Slice, sqlx::Error> {
+    let horizon: String =
+        sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+            .fetch_one(&mut *conn)
+            .await?;
+    let types: Option<Vec<String>> = types.map(|t| t.iter().map(|s| s.to_string()).collect());
+    let events = sqlx::query_as::<_, StoredEvent>(&format!(
         "{SELECT_EVENTS}
           WHERE (transaction_id, position) > ($1::text::xid8, $2)
-            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            AND transaction_id < $3::xid8
+            AND ($4::text[] IS NULL OR aggregate_type = ANY($4))
           ORDER BY transaction_id, position
-          LIMIT $3"
+          LIMIT $5"
     ))
     .bind(after.transaction_id.to_string())
     .bind(after.position)
+    .bind(&horizon)
+    .bind(&types)
     .bind(limit)
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    let full = events.len() as i64 == limit;
+    let end = match (full, events.last()) {
+        (true, Some(last)) => last.log_position(),
+        _ if types.is_none() => events.last().map_or(after, StoredEvent::log_position),
+        _ => {
+            let last: Option<Position> = sqlx::query_as(
+                "SELECT transaction_id::text::bigint AS transaction_id, position FROM events
+                  WHERE (transaction_id, position) > ($1::text::xid8, $2)
+                    AND transaction_id < $3::xid8
+                  ORDER BY transaction_id DESC, position DESC
+                  LIMIT 1",
+            )
+            .bind(after.transaction_id.to_string())
+            .bind(after.position)
+            .bind(&horizon)
+            .fetch_optional(&mut *conn)
+            .await?;
+            last.map_or(after, LogPosition::from)
+        }
+    };
+    Ok(Slice { events, end, full })
 }

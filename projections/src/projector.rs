@@ -11,6 +11,13 @@ pub trait Projector: Send + Sync + 'static {
     /// Stable name: the key of its checkpoint and of `ancre projections rebuild NAME`.
     fn name(&self) -> &'static str;
 
+    /// The aggregate types whose events this projector applies; `None` for
+    /// all. The engine filters in SQL, so a projector is not woken, nor its
+    /// transaction lengthened, by events it would ignore.
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// Delete everything this projector has built, before a replay.
     async fn reset(&self, tx: &mut PgConnection) -> Result<(), ProjectionError>;
 
@@ -24,4 +31,18 @@ pub trait Projector: Send + Sync + 'static {
         tx: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError>;
+
+    /// Apply a batch of events, in order, inside the batch transaction. The
+    /// default applies them one by one; a projector may override it to write
+    /// set-based (one statement per table for the whole batch).
+    async fn apply_batch(
+        &self,
+        tx: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 }

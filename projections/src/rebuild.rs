@@ -21,10 +21,10 @@ pub async fn rebuild(
     let mut at = LogPosition::START;
     let mut total = 0_u64;
     loop {
-        let (applied, to, _) = apply_from(&mut tx, projector, at, batch_size).await?;
+        let (applied, to, full, _) = apply_from(&mut tx, projector, at, batch_size).await?;
         total += applied as u64;
         at = to;
-        if (applied as i64) < batch_size {
+        if !full {
             break;
         }
     }

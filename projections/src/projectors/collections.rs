@@ -18,6 +18,11 @@ impl Projector for CollectionsProjector {
         NAME
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        const TYPES: &[&str] = &[Collection::TYPE];
+        Some(TYPES)
+    }
+
     async fn reset(&self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query("TRUNCATE rm_collections").execute(tx).await?;
         Ok(())

@@ -18,6 +18,11 @@ impl Projector for DocumentsProjector {
         NAME
     }
 
+    fn aggregate_types(&self) -> Option<&'static [&'static str]> {
+        const TYPES: &[&str] = &[Document::TYPE];
+        Some(TYPES)
+    }
+
     async fn reset(&self, tx: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query("TRUNCATE rm_documents").execute(tx).await?;
         Ok(())
