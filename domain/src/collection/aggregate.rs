@@ -1,7 +1,5 @@
 //! The collection's state and rules.
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{CollectionCommand, CollectionEvent, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
@@ -96,24 +94,17 @@ impl Collection {
     }
 }
 
-impl Aggregate for Collection {
-    const TYPE: &'static str = "collection";
-    type Command = CollectionCommand;
-    type Event = CollectionEvent;
-    type Error = CollectionError;
-    type Services = ();
+crate::emit::event_sourced!(
+    Collection,
+    "collection",
+    CollectionCommand,
+    CollectionEvent,
+    CollectionError
+);
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let decided = self.decide(command);
-        crate::emit::emit(self, sink, decided).await
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Collection {
+    /// Applies one event to the state.
+    pub fn fold(&mut self, event: CollectionEvent) {
         match event {
             CollectionEvent::CollectionCreated {
                 collection_id,

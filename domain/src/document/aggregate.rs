@@ -1,7 +1,5 @@
 //! The document's state and rules.
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{DocumentCommand, DocumentEvent, MAX_FILENAME_CHARS};
@@ -141,24 +139,17 @@ fn clean_filename(raw: &str) -> String {
     }
 }
 
-impl Aggregate for Document {
-    const TYPE: &'static str = "document";
-    type Command = DocumentCommand;
-    type Event = DocumentEvent;
-    type Error = DocumentError;
-    type Services = ();
+crate::emit::event_sourced!(
+    Document,
+    "document",
+    DocumentCommand,
+    DocumentEvent,
+    DocumentError
+);
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let decided = self.decide(command);
-        crate::emit::emit(self, sink, decided).await
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Document {
+    /// Applies one event to the state.
+    pub fn fold(&mut self, event: DocumentEvent) {
         match event {
             DocumentEvent::DocumentUploaded {
                 document_id,

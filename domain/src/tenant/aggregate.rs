@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{TenantCommand, TenantEvent, MAX_KEY_NAME_CHARS, MAX_NAME_CHARS};
@@ -205,24 +203,11 @@ impl Tenant {
     }
 }
 
-impl Aggregate for Tenant {
-    const TYPE: &'static str = "tenant";
-    type Command = TenantCommand;
-    type Event = TenantEvent;
-    type Error = TenantError;
-    type Services = ();
+crate::emit::event_sourced!(Tenant, "tenant", TenantCommand, TenantEvent, TenantError);
 
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let decided = self.decide(command);
-        crate::emit::emit(self, sink, decided).await
-    }
-
-    fn apply(&mut self, event: Self::Event) {
+impl Tenant {
+    /// Applies one event to the state.
+    pub fn fold(&mut self, event: TenantEvent) {
         use TenantEvent as E;
         match event {
             E::TenantCreated {
