@@ -20,6 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use ancre_ingestion::collection_cleanup::CollectionCleanup;
 use ancre_ingestion::janitor::FileJanitor;
 use ancre_ingestion::storage::{LocalFolder, ObjectStore};
 use ancre_projections::Projector;
@@ -101,9 +102,13 @@ pub fn object_store(config: &Config) -> Arc<dyn ObjectStore> {
 
 /// Every projector this process runs: the read models, and the workers that
 /// act on other targets (stored files).
-pub fn all_projectors(store: Arc<dyn ObjectStore>) -> Vec<Arc<dyn Projector>> {
+pub fn all_projectors(
+    store: Arc<dyn ObjectStore>,
+    commands: Arc<Commands>,
+) -> Vec<Arc<dyn Projector>> {
     let mut all = projectors::all();
     all.push(Arc::new(FileJanitor::new(store)));
+    all.push(Arc::new(CollectionCleanup::new(commands)));
     all
 }
 
@@ -127,18 +132,19 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let store = object_store(&config);
+    let commands = Arc::new(Commands::new(pool.clone()));
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        all_projectors(store.clone()),
+        all_projectors(store.clone(), commands.clone()),
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let state = AppState {
         pool: pool.clone(),
-        commands: Arc::new(Commands::new(pool.clone())),
+        commands,
         progress: engine.progress(),
         projectors: Arc::new(engine.projector_names()),
         lag: engine.lag(),

@@ -51,7 +51,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Projections { command } => {
             let pool = crate::app::connect(&config).await?;
-            let projectors = crate::app::all_projectors(crate::app::object_store(&config));
+            let commands = std::sync::Arc::new(ancre_commands::Commands::new(pool.clone()));
+            let projectors =
+                crate::app::all_projectors(crate::app::object_store(&config), commands);
             let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
             match command {
                 ProjectionsCommand::Status => {

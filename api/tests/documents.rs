@@ -356,3 +356,68 @@ async fn tenant_b_gets_404_on_tenant_a_documents() {
         .unwrap();
     assert_eq!(body(r).await["status"], "queued");
 }
+
+#[tokio::test]
+async fn deleting_a_collection_deletes_its_documents_and_files() {
+    let app = TestApp::start().await;
+    app.tenant_of("user_a", "A").await;
+    let doomed = collection(&app, "user_a", "Doomed").await;
+    let kept = collection(&app, "user_a", "Kept").await;
+    let r = upload(
+        &app,
+        "user_a",
+        &doomed,
+        &[
+            ("paper.pdf", corpus(PDF)),
+            ("notes.md", corpus("md/gzt-README.fr.md")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let r = upload(&app, "user_a", &kept, &[("hello.txt", b"Bonjour".to_vec())]).await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(stored_files(&app), 3);
+
+    let r = app
+        .as_user(
+            "user_a",
+            Method::DELETE,
+            &format!("/api/v1/collections/{doomed}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    ancre_testkit::wait::until(
+        "the collection's documents and files to go",
+        Duration::from_secs(20),
+        || async {
+            let page = body(
+                app.as_user("user_a", Method::GET, "/api/v1/documents")
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            (page["total"] == 1 && stored_files(&app) == 1).then_some(page)
+        },
+    )
+    .await;
+    let page = body(
+        app.as_user("user_a", Method::GET, "/api/v1/documents")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["items"][0]["collection_id"], kept.as_str());
+    // And the deletions are events of their own, caused by the collection's.
+    let deleted: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE event_type = 'DocumentDeleted'
+           AND metadata ->> 'actor' = 'system:collection_cleanup'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(deleted, 2);
+}

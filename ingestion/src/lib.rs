@@ -4,12 +4,15 @@
 //! - [`storage`]: object storage for raw files (local folder today; S3 next),
 //!   behind the [`storage::ObjectStore`] trait. Events carry keys, never bytes.
 //! - [`detect`]: what a file is, decided from its content.
+//! - [`collection_cleanup`]: deletes a deleted collection's documents (a
+//!   process manager: `CollectionDeleted` in, `Delete` commands out).
 //! - [`janitor`]: removes a deleted document's stored objects (a projector, so
 //!   a crash between the deletion event and the file removal loses nothing).
 //!
 //! Still to come (see the documents issue): `parsers/` (one file per format,
 //! PDF in an isolated child process), `chunker`, `embedders/`, `pipeline`.
 
+pub mod collection_cleanup;
 pub mod detect;
 pub mod janitor;
 pub mod storage;
