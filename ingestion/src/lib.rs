@@ -9,10 +9,14 @@
 //! - [`janitor`]: removes a deleted document's stored objects (a projector, so
 //!   a crash between the deletion event and the file removal loses nothing).
 //!
-//! Still to come (see the documents issue): `parsers/` (one file per format,
-//! PDF in an isolated child process), `chunker`, `embedders/`, `pipeline`.
+//! - [`parsers`]: file bytes → pages of text with their heading sections, one
+//!   file per format (text and Markdown so far).
+//!
+//! Still to come (see the documents issue): the PDF, DOCX, PPTX and HTML
+//! parsers (PDF in an isolated child process), `chunker`, `embedders/`, `pipeline`.
 
 pub mod collection_cleanup;
 pub mod detect;
 pub mod janitor;
+pub mod parsers;
 pub mod storage;
