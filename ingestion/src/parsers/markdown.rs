@@ -5,11 +5,11 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::{clean_text, Page, ParseError, Parsed, Section};
+use super::{Page, ParseError, Parsed, TextBuilder};
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     let source = super::text::decode(bytes);
-    let mut out = Output::default();
+    let mut out = TextBuilder::default();
     let mut stack: Vec<(HeadingLevel, String)> = Vec::new();
     let mut heading: Option<(HeadingLevel, usize, String)> = None;
 
@@ -62,59 +62,10 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     })
 }
 
-/// The text being written, its length in characters, and its sections.
-#[derive(Default)]
-struct Output {
-    text: String,
-    chars: usize,
-    sections: Vec<Section>,
-    open: Option<(usize, Vec<String>)>,
-}
-
-impl Output {
-    fn push(&mut self, s: &str) {
-        let s = clean_text(s);
-        self.chars += s.chars().count();
-        self.text.push_str(&s);
-    }
-
-    /// Ends the current block with a blank line (once).
-    fn block_break(&mut self) {
-        if self.text.is_empty() || self.text.ends_with("\n\n") {
-            return;
-        }
-        let add = if self.text.ends_with('\n') {
-            "\n"
-        } else {
-            "\n\n"
-        };
-        self.push(add);
-    }
-
-    fn open_section(&mut self, start: usize, path: Vec<String>) {
-        self.open = Some((start, path));
-    }
-
-    /// Closes the open section (the text before the first heading is a
-    /// section with an empty path).
-    fn close_section(&mut self) {
-        let (start, path) = self.open.take().unwrap_or_else(|| {
-            let start = self.sections.last().map_or(0, |s| s.char_end);
-            (start, vec![])
-        });
-        if self.chars > start {
-            self.sections.push(Section {
-                heading_path: path,
-                char_start: start,
-                char_end: self.chars,
-            });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parsers::Section;
 
     fn corpus(path: &str) -> Vec<u8> {
         std::fs::read(format!(

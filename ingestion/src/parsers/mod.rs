@@ -3,6 +3,7 @@
 //! and the heading path of each section with its character offsets in the
 //! page text. One file per format, all returning [`Parsed`].
 
+pub mod html;
 pub mod markdown;
 pub mod text;
 
@@ -51,4 +52,55 @@ pub fn clean_text(raw: &str) -> String {
     raw.nfkc()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
         .collect()
+}
+
+/// Builds a page's text with its sections: the text written so far, its
+/// length in characters, the finished sections and the open one.
+#[derive(Default)]
+pub(crate) struct TextBuilder {
+    pub(crate) text: String,
+    pub(crate) chars: usize,
+    pub(crate) sections: Vec<Section>,
+    open: Option<(usize, Vec<String>)>,
+}
+
+impl TextBuilder {
+    pub(crate) fn push(&mut self, s: &str) {
+        let s = clean_text(s);
+        self.chars += s.chars().count();
+        self.text.push_str(&s);
+    }
+
+    /// Ends the current block with a blank line (once).
+    pub(crate) fn block_break(&mut self) {
+        if self.text.is_empty() || self.text.ends_with("\n\n") {
+            return;
+        }
+        let add = if self.text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        self.push(add);
+    }
+
+    pub(crate) fn open_section(&mut self, start: usize, path: Vec<String>) {
+        self.open = Some((start, path));
+    }
+
+    /// Closes the open section (the text before the first heading is a
+    /// section with an empty path).
+    pub(crate) fn close_section(&mut self) {
+        let (start, path) = self.open.take().unwrap_or_else(|| {
+            let start = self.sections.last().map_or(0, |s| s.char_end);
+            (start, vec![])
+        });
+        if self.chars > start {
+            self.sections.push(Section {
+                heading_path: path,
+                char_start: start,
+                char_end: self.chars,
+            });
+        }
+    }
 }
