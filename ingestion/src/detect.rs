@@ -94,14 +94,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn corpus(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_corpus::corpus;
 
     #[test]
     fn real_files_are_recognised_by_content() {

@@ -20,3 +20,12 @@ pub mod detect;
 pub mod janitor;
 pub mod parsers;
 pub mod storage;
+
+/// The shared test corpus (`../shared/corpus`, beside the clone).
+#[cfg(test)]
+mod test_corpus {
+    pub fn corpus(path: &str) -> Vec<u8> {
+        let full = format!("{}/../../shared/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {full}: {e}"))
+    }
+}

@@ -207,14 +207,7 @@ fn heading_level(name: &str) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn corpus(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_corpus::corpus;
 
     #[test]
     fn docbook_pages_keep_their_text_and_lose_their_navigation() {

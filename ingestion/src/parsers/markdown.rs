@@ -66,14 +66,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
 mod tests {
     use super::*;
     use crate::parsers::Section;
-
-    fn corpus(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_corpus::corpus;
 
     fn section_text(page: &Page, s: &Section) -> String {
         page.text

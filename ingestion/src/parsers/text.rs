@@ -52,14 +52,7 @@ pub fn decode(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn corpus(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../shared/corpus/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_corpus::corpus;
 
     #[test]
     fn latin1_with_crlf_is_decoded_and_split_at_form_feeds() {
