@@ -3,6 +3,7 @@
 //! and the heading path of each section with its character offsets in the
 //! page text. One file per format, all returning [`Parsed`].
 
+pub mod docx;
 pub mod html;
 pub mod markdown;
 pub mod text;
