@@ -10,10 +10,10 @@
 //!   a crash between the deletion event and the file removal loses nothing).
 //!
 //! - [`parsers`]: file bytes → pages of text with their heading sections, one
-//!   file per format (text and Markdown so far).
+//!   file per format (text, Markdown, HTML, DOCX, PPTX).
 //!
-//! Still to come (see the documents issue): the PDF, DOCX, PPTX and HTML
-//! parsers (PDF in an isolated child process), `chunker`, `embedders/`, `pipeline`.
+//! Still to come (see the documents issue): the PDF parser (in an isolated
+//! child process), `chunker`, `embedders/`, `pipeline`.
 
 pub mod collection_cleanup;
 pub mod detect;

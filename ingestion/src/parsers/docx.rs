@@ -9,15 +9,13 @@
 //! every `&amp;`).
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::Event;
 use quick_xml::Reader;
 
+use super::ooxml::{attr, entity, read_part};
 use super::{Page, ParseError, Parsed, TextBuilder};
-
-/// Largest uncompressed part we read.
-pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -29,56 +27,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         None => HashMap::new(),
     };
     body(&document, &styles)
-}
-
-/// One part of the package, read through the size cap.
-pub(crate) fn read_part<R: Read + std::io::Seek>(
-    archive: &mut zip::ZipArchive<R>,
-    name: &str,
-) -> Result<Option<String>, ParseError> {
-    let entry = match archive.by_name(name) {
-        Ok(entry) => entry,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(ParseError(format!("cannot read {name} ({e})"))),
-    };
-    let mut out = Vec::new();
-    entry
-        .take(MAX_PART_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| ParseError(format!("cannot read {name} ({e})")))?;
-    if out.len() as u64 > MAX_PART_BYTES {
-        return Err(ParseError(format!(
-            "{name} expands beyond {} MiB: refused as a possible zip bomb",
-            MAX_PART_BYTES >> 20
-        )));
-    }
-    String::from_utf8(out)
-        .map(Some)
-        .map_err(|_| ParseError(format!("{name} is not UTF-8 XML")))
-}
-
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name).ok().flatten().and_then(|a| {
-        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .ok()
-            .map(|v| v.into_owned())
-    })
-}
-
-/// The text an entity reference stands for.
-pub(crate) fn entity(r: &BytesRef<'_>) -> String {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return c.to_string();
-    }
-    match r.xml10_content().as_ref() {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        _ => "",
-    }
-    .to_owned()
 }
 
 fn xml_error(e: impl std::fmt::Display) -> ParseError {
@@ -152,6 +100,7 @@ fn body(xml: &str, styles: &HashMap<String, u8>) -> Result<Parsed, ParseError> {
         pages.push(Page {
             number: pages.len() as u32 + 1,
             label: None,
+            hidden: false,
             text: done.text,
             sections: done.sections,
         });
@@ -247,6 +196,7 @@ fn body(xml: &str, styles: &HashMap<String, u8>) -> Result<Parsed, ParseError> {
     pages.push(Page {
         number: pages.len() as u32 + 1,
         label: None,
+        hidden: false,
         text: out.text,
         sections: out.sections,
     });

@@ -78,6 +78,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         pages: vec![Page {
             number: 1,
             label: None,
+            hidden: false,
             text,
             sections: walk.out.sections,
         }],

@@ -56,6 +56,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         pages: vec![Page {
             number: 1,
             label: None,
+            hidden: false,
             text: out.text,
             sections: out.sections,
         }],

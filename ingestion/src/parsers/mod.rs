@@ -6,6 +6,8 @@
 pub mod docx;
 pub mod html;
 pub mod markdown;
+pub mod ooxml;
+pub mod pptx;
 pub mod text;
 
 /// A parsed document.
@@ -21,6 +23,8 @@ pub struct Page {
     pub number: u32,
     /// The printed label ("iv", "237"), when the format has one.
     pub label: Option<String>,
+    /// A slide hidden from the slide show (PPTX); its text is still searchable.
+    pub hidden: bool,
     pub text: String,
     /// Consecutive, non-overlapping spans of `text`, each under one heading path.
     pub sections: Vec<Section>,

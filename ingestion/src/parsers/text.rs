@@ -16,6 +16,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
             Page {
                 number: i as u32 + 1,
                 label: None,
+                hidden: false,
                 sections: vec![],
                 text,
             }
