@@ -12,9 +12,14 @@
 //! - [`parsers`]: file bytes → pages of text with their heading sections, one
 //!   file per format (text, Markdown, HTML, DOCX, PPTX).
 //!
+//! - [`chunker`]: pages → passages within the embedder's token budget, never
+//!   across a page or a section, with exact character offsets.
+//!
 //! Still to come (see the documents issue): the PDF parser (in an isolated
-//! child process), `chunker`, `embedders/`, `pipeline`.
+//! child process), `embedders/` (whose tokenizers count the chunker's tokens),
+//! `pipeline`.
 
+pub mod chunker;
 pub mod collection_cleanup;
 pub mod detect;
 pub mod janitor;

@@ -1,0 +1,336 @@
+//! Chunking: parsed pages → passages sized for the embedder, each carrying
+//! what a citation needs — page (and printed label), character offsets into
+//! the page text, the heading path, and its token count.
+//!
+//! Rules:
+//! - a chunk never crosses a page: pages are chunked one by one, so a citation
+//!   always names one page;
+//! - a chunk never crosses a section (heading) boundary: its heading path is
+//!   exact;
+//! - chunks are cut at line or sentence ends, and a sentence longer than the
+//!   budget is cut between words;
+//! - consecutive chunks of one section overlap by whole sentences up to
+//!   `overlap_tokens`, so a passage cut in two is still found whole once.
+//!
+//! Tokens are counted by the embedder's own tokenizer through [`TokenCounter`].
+
+use crate::parsers::{Page, Parsed, Section};
+
+/// Counts tokens as the embedder will (implemented by each embedder).
+pub trait TokenCounter {
+    fn count(&self, text: &str) -> usize;
+}
+
+/// One chunk of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// Position in the document, from 0.
+    pub index: usize,
+    pub page: u32,
+    pub page_label: Option<String>,
+    pub heading_path: Vec<String>,
+    /// Offsets in characters into the page text.
+    pub char_start: usize,
+    pub char_end: usize,
+    pub token_count: usize,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkerConfig {
+    /// Most tokens in a chunk (e5-small reads 512, the passage prefix included).
+    pub max_tokens: usize,
+    /// Tokens of the previous chunk repeated at the start of the next one.
+    pub overlap_tokens: usize,
+}
+
+impl Default for ChunkerConfig {
+    fn default() -> Self {
+        Self {
+            max_tokens: 256,
+            overlap_tokens: 32,
+        }
+    }
+}
+
+pub fn chunk(parsed: &Parsed, tokens: &dyn TokenCounter, config: ChunkerConfig) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    for page in &parsed.pages {
+        chunk_page(page, tokens, config, &mut out);
+    }
+    out
+}
+
+/// A span of the page: [start, end) in characters, and its token count.
+#[derive(Clone, Copy)]
+struct Unit {
+    start: usize,
+    end: usize,
+    tokens: usize,
+}
+
+fn chunk_page(page: &Page, tokens: &dyn TokenCounter, config: ChunkerConfig, out: &mut Vec<Chunk>) {
+    let chars: Vec<char> = page.text.chars().collect();
+    let whole = [Section {
+        heading_path: vec![],
+        char_start: 0,
+        char_end: chars.len(),
+    }];
+    let sections: &[Section] = if page.sections.is_empty() {
+        &whole
+    } else {
+        &page.sections
+    };
+    for section in sections {
+        let units = units(
+            &chars,
+            section.char_start,
+            section.char_end.min(chars.len()),
+            tokens,
+            config.max_tokens,
+        );
+        let mut current: Vec<Unit> = Vec::new();
+        let mut current_tokens = 0;
+        for unit in units {
+            if !current.is_empty() && current_tokens + unit.tokens > config.max_tokens {
+                emit(page, section, &chars, &current, tokens, out);
+                // Carry whole trailing units, up to the overlap budget.
+                let mut carried = Vec::new();
+                let mut carried_tokens = 0;
+                for u in current.iter().rev() {
+                    if carried_tokens + u.tokens > config.overlap_tokens
+                        || carried_tokens + u.tokens + unit.tokens > config.max_tokens
+                    {
+                        break;
+                    }
+                    carried_tokens += u.tokens;
+                    carried.push(*u);
+                }
+                carried.reverse();
+                current = carried;
+                current_tokens = carried_tokens;
+            }
+            current_tokens += unit.tokens;
+            current.push(unit);
+        }
+        if !current.is_empty() {
+            emit(page, section, &chars, &current, tokens, out);
+        }
+    }
+}
+
+fn emit(
+    page: &Page,
+    section: &Section,
+    chars: &[char],
+    units: &[Unit],
+    tokens: &dyn TokenCounter,
+    out: &mut Vec<Chunk>,
+) {
+    let start = units[0].start;
+    let end = units[units.len() - 1].end;
+    let text: String = chars[start..end].iter().collect();
+    out.push(Chunk {
+        index: out.len(),
+        page: page.number,
+        page_label: page.label.clone(),
+        heading_path: section.heading_path.clone(),
+        char_start: start,
+        char_end: end,
+        token_count: tokens.count(&text),
+        text,
+    });
+}
+
+/// The section cut into lines and sentences (trimmed of surrounding white
+/// space), each within the budget.
+fn units(
+    chars: &[char],
+    start: usize,
+    end: usize,
+    tokens: &dyn TokenCounter,
+    max: usize,
+) -> Vec<Unit> {
+    let mut out = Vec::new();
+    let mut s = start;
+    let mut i = start;
+    while i < end {
+        let c = chars[i];
+        let sentence_end = matches!(c, '.' | '!' | '?' | '…' | ';')
+            && chars.get(i + 1).is_some_and(|n| n.is_whitespace());
+        if c == '\n' || sentence_end || i + 1 == end {
+            push_unit(chars, s, i + 1, tokens, max, &mut out);
+            s = i + 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+fn push_unit(
+    chars: &[char],
+    mut start: usize,
+    mut end: usize,
+    tokens: &dyn TokenCounter,
+    max: usize,
+    out: &mut Vec<Unit>,
+) {
+    while start < end && chars[start].is_whitespace() {
+        start += 1;
+    }
+    while end > start && chars[end - 1].is_whitespace() {
+        end -= 1;
+    }
+    if start == end {
+        return;
+    }
+    let text: String = chars[start..end].iter().collect();
+    let n = tokens.count(&text);
+    if n <= max {
+        out.push(Unit {
+            start,
+            end,
+            tokens: n,
+        });
+        return;
+    }
+    // Too long: cut between words, greedily.
+    let mut piece_start = start;
+    let mut last_fit = start;
+    let mut i = start;
+    while i <= end {
+        if i == end || chars[i].is_whitespace() {
+            let candidate: String = chars[piece_start..i].iter().collect();
+            if tokens.count(&candidate) > max && last_fit > piece_start {
+                let piece: String = chars[piece_start..last_fit].iter().collect();
+                out.push(Unit {
+                    start: piece_start,
+                    end: last_fit,
+                    tokens: tokens.count(&piece),
+                });
+                piece_start = last_fit;
+                while piece_start < end && chars[piece_start].is_whitespace() {
+                    piece_start += 1;
+                }
+            }
+            last_fit = i;
+        }
+        i += 1;
+    }
+    if piece_start < end {
+        let piece: String = chars[piece_start..end].iter().collect();
+        out.push(Unit {
+            start: piece_start,
+            end,
+            tokens: tokens.count(&piece),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parsers::{docx, markdown, text};
+    use crate::test_corpus::corpus;
+
+    /// Words as tokens: enough to test the rules (embedders bring their own).
+    struct Words;
+    impl TokenCounter for Words {
+        fn count(&self, text: &str) -> usize {
+            text.split_whitespace().count()
+        }
+    }
+
+    fn check_invariants(parsed: &Parsed, chunks: &[Chunk], config: ChunkerConfig) {
+        for (i, c) in chunks.iter().enumerate() {
+            assert_eq!(c.index, i);
+            assert!(
+                c.token_count <= config.max_tokens,
+                "chunk {i}: {} tokens",
+                c.token_count
+            );
+            assert!(c.token_count > 0);
+            let page = &parsed.pages[c.page as usize - 1];
+            let from_page: String = page
+                .text
+                .chars()
+                .skip(c.char_start)
+                .take(c.char_end - c.char_start)
+                .collect();
+            assert_eq!(from_page, c.text, "offsets point at the chunk's text");
+            if !page.sections.is_empty() {
+                let section = page
+                    .sections
+                    .iter()
+                    .find(|s| s.char_start <= c.char_start && c.char_end <= s.char_end)
+                    .expect("a chunk lies inside one section");
+                assert_eq!(section.heading_path, c.heading_path);
+            }
+        }
+    }
+
+    #[test]
+    fn pages_and_sections_bound_chunks_and_offsets_are_exact() {
+        let config = ChunkerConfig {
+            max_tokens: 60,
+            overlap_tokens: 12,
+        };
+        let parsed = markdown::parse(&corpus("md/librdkafka-INTRODUCTION.md")).unwrap();
+        let chunks = chunk(&parsed, &Words, config);
+        assert!(chunks.len() > 50);
+        check_invariants(&parsed, &chunks, config);
+        assert!(chunks
+            .iter()
+            .any(|c| c.heading_path.last().map(String::as_str) == Some("Latency measurement")));
+
+        let parsed = text::parse(&corpus("txt/pattern-1701.00015.latin1-crlf.txt")).unwrap();
+        let chunks = chunk(&parsed, &Words, config);
+        check_invariants(&parsed, &chunks, config);
+        let pages: std::collections::BTreeSet<u32> = chunks.iter().map(|c| c.page).collect();
+        assert_eq!(
+            pages.len(),
+            parsed.page_count(),
+            "every page has chunks, each on one page"
+        );
+
+        let parsed = docx::parse(&corpus("docx/previsat_fr.docx")).unwrap();
+        check_invariants(&parsed, &chunk(&parsed, &Words, config), config);
+    }
+
+    #[test]
+    fn consecutive_chunks_overlap_by_whole_sentences() {
+        let text: String = (0..40)
+            .map(|i| format!("Phrase numéro {i} avec cinq mots. "))
+            .collect();
+        let parsed = text::parse(text.as_bytes()).unwrap();
+        let config = ChunkerConfig {
+            max_tokens: 20,
+            overlap_tokens: 8,
+        };
+        let chunks = chunk(&parsed, &Words, config);
+        check_invariants(&parsed, &chunks, config);
+        for pair in chunks.windows(2) {
+            assert!(pair[1].char_start < pair[0].char_end, "overlap");
+            assert!(pair[1].text.starts_with("Phrase"), "starts at a sentence");
+        }
+        // No text is lost: the chunks cover the page from start to end.
+        assert_eq!(chunks[0].char_start, 0);
+        assert_eq!(
+            chunks.last().unwrap().char_end,
+            parsed.pages[0].text.trim_end().chars().count()
+        );
+    }
+
+    #[test]
+    fn an_endless_sentence_is_cut_between_words() {
+        let text = "mot ".repeat(1000);
+        let parsed = text::parse(text.as_bytes()).unwrap();
+        let config = ChunkerConfig {
+            max_tokens: 100,
+            overlap_tokens: 10,
+        };
+        let chunks = chunk(&parsed, &Words, config);
+        check_invariants(&parsed, &chunks, config);
+        assert_eq!(chunks.iter().map(|c| c.token_count).sum::<usize>(), 1000);
+    }
+}
