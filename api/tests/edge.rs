@@ -39,6 +39,14 @@ async fn openapi_and_its_viewers_are_served() {
         "/api/v1/me",
         "/api/v1/api-keys",
         "/api/v1/api-keys/{id}",
+        "/api/v1/members",
+        "/api/v1/members/{user_id}",
+        "/api/v1/collections",
+        "/api/v1/collections/{id}",
+        "/api/v1/documents",
+        "/api/v1/documents/{id}",
+        "/api/v1/documents/{id}/file",
+        "/api/v1/documents/upload/{collection_id}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }

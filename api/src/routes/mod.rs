@@ -7,6 +7,7 @@ pub mod docs;
 pub mod documents;
 pub mod health;
 pub mod me;
+pub mod members;
 pub mod tenants;
 
 use axum::extract::FromRequestParts;
@@ -24,6 +25,7 @@ pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
         .merge(me::router())
         .merge(api_keys::router())
         .merge(collections::router())
+        .merge(members::router())
 }
 
 /// `?limit=&offset=` of list endpoints.
