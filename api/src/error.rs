@@ -3,6 +3,7 @@
 //! and leave as a bare "internal error" (no SQL, paths or foreign ids).
 
 use ancre_commands::CommandError;
+use ancre_domain::{Rejection, RejectionKind};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -138,12 +139,17 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Commands refused by a rule are the caller's problem (422 or 409); a lost
-/// race is a 409 the client may retry; a store failure is ours.
-impl<E: std::error::Error> From<CommandError<E>> for ApiError {
+/// Commands refused by an aggregate are the caller's problem: 404, 409 or 422
+/// by the refusal's kind; a lost race is a 409 the client may retry; a store
+/// failure is ours.
+impl<E: std::error::Error + Rejection> From<CommandError<E>> for ApiError {
     fn from(error: CommandError<E>) -> Self {
         match error {
-            CommandError::Rejected(rule) => ApiError::Validation(rule.to_string()),
+            CommandError::Rejected(rule) => match rule.kind() {
+                RejectionKind::NotFound => ApiError::NotFound,
+                RejectionKind::Conflict => ApiError::Conflict(rule.to_string()),
+                RejectionKind::Invalid => ApiError::Validation(rule.to_string()),
+            },
             CommandError::Conflict { .. } => ApiError::Conflict(error.to_string()),
             CommandError::Store(detail) => ApiError::Internal(anyhow::anyhow!(detail)),
         }

@@ -10,6 +10,7 @@
 //! - [`ids`]: typed identifiers (`TenantId`, `ApiKeyId`, `CollectionId`, `UserId`).
 //! - [`log`]: positions in `$all`, the global event log.
 //! - [`plan`]: the plans a tenant can be on.
+//! - [`rejection`]: the kind of each refusal (not found, conflict, invalid).
 //! - [`role`]: member roles and what each may do.
 //! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
 //! - [`collection`]: the `Collection` aggregate (a named set of documents).
@@ -22,6 +23,7 @@ mod emit;
 pub mod ids;
 pub mod log;
 pub mod plan;
+pub mod rejection;
 pub mod role;
 pub mod tenant;
 pub mod text;
@@ -29,4 +31,5 @@ pub mod text;
 pub use ids::{ApiKeyId, CollectionId, DocumentId, TenantId, UserId};
 pub use log::LogPosition;
 pub use plan::Plan;
+pub use rejection::{Rejection, RejectionKind};
 pub use role::Role;

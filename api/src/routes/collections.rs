@@ -173,8 +173,7 @@ pub async fn update(
             },
             &metadata(&ctx, request),
         )
-        .await
-        .map_err(not_found_stays_not_found)?;
+        .await?;
     state.caught_up(at, &[COLLECTIONS]).await?;
     Ok(Json(read_back(&state, &ctx, id).await?.into()))
 }
@@ -200,21 +199,7 @@ pub async fn delete(
             },
             &metadata(&ctx, request),
         )
-        .await
-        .map_err(not_found_stays_not_found)?;
+        .await?;
     state.caught_up(at, &[COLLECTIONS]).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The aggregate's own tenant check answers `NotFound`: keep it a 404 (a race
-/// with a concurrent delete), not a 422.
-fn not_found_stays_not_found(
-    e: ancre_commands::CommandError<ancre_domain::collection::CollectionError>,
-) -> ApiError {
-    match e {
-        ancre_commands::CommandError::Rejected(
-            ancre_domain::collection::CollectionError::NotFound,
-        ) => ApiError::NotFound,
-        other => other.into(),
-    }
 }

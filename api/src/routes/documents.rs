@@ -460,11 +460,7 @@ pub async fn delete(
             },
             &EventMetadata::for_request(ctx.tenant_id(), ctx.principal.actor(), request.0),
         )
-        .await
-        .map_err(|e| match e {
-            CommandError::Rejected(DocumentError::NotFound) => ApiError::NotFound,
-            other => other.into(),
-        })?;
+        .await?;
     state.caught_up(at, &[DOCUMENTS]).await?;
     Ok(StatusCode::NO_CONTENT)
 }

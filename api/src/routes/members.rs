@@ -2,8 +2,8 @@
 //! Everyone in the tenant may list them; owners add, change and remove them
 //! (a tenant keeps at least one owner: the aggregate refuses otherwise).
 
-use ancre_commands::{CommandError, EventMetadata};
-use ancre_domain::tenant::{TenantCommand, TenantError};
+use ancre_commands::EventMetadata;
+use ancre_domain::tenant::TenantCommand;
 use ancre_domain::{Role, UserId};
 use ancre_projections::projectors::tenants::NAME as TENANTS;
 use ancre_projections::read::{self, tenants::MemberView};
@@ -96,14 +96,7 @@ async fn run(
             command,
             &EventMetadata::for_request(tenant, ctx.principal.actor(), request.0),
         )
-        .await
-        .map_err(|e| match e {
-            CommandError::Rejected(TenantError::MemberNotFound) => ApiError::NotFound,
-            CommandError::Rejected(TenantError::AlreadyMember) => {
-                ApiError::Conflict("this user is already a member".into())
-            }
-            other => other.into(),
-        })?;
+        .await?;
     state.caught_up(at, &[TENANTS]).await
 }
 

@@ -94,6 +94,16 @@ impl Collection {
     }
 }
 
+impl crate::Rejection for CollectionError {
+    fn kind(&self) -> crate::RejectionKind {
+        match self {
+            CollectionError::NotFound => crate::RejectionKind::NotFound,
+            CollectionError::AlreadyExists => crate::RejectionKind::Conflict,
+            CollectionError::Invalid { .. } => crate::RejectionKind::Invalid,
+        }
+    }
+}
+
 crate::emit::event_sourced!(
     Collection,
     "collection",

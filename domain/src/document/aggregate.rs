@@ -139,6 +139,18 @@ fn clean_filename(raw: &str) -> String {
     }
 }
 
+impl crate::Rejection for DocumentError {
+    fn kind(&self) -> crate::RejectionKind {
+        match self {
+            DocumentError::NotFound => crate::RejectionKind::NotFound,
+            DocumentError::Duplicate => crate::RejectionKind::Conflict,
+            DocumentError::AlreadyFailed | DocumentError::MissingReason => {
+                crate::RejectionKind::Invalid
+            }
+        }
+    }
+}
+
 crate::emit::event_sourced!(
     Document,
     "document",

@@ -203,6 +203,26 @@ impl Tenant {
     }
 }
 
+impl crate::Rejection for TenantError {
+    fn kind(&self) -> crate::RejectionKind {
+        use crate::RejectionKind as K;
+        match self {
+            TenantError::NotFound | TenantError::MemberNotFound | TenantError::ApiKeyNotFound => {
+                K::NotFound
+            }
+            TenantError::AlreadyExists | TenantError::AlreadyMember | TenantError::ApiKeyExists => {
+                K::Conflict
+            }
+            TenantError::InvalidName(_)
+            | TenantError::Suspended
+            | TenantError::NotSuspended
+            | TenantError::MissingReason
+            | TenantError::LastOwner
+            | TenantError::ApiKeyRevoked => K::Invalid,
+        }
+    }
+}
+
 crate::emit::event_sourced!(Tenant, "tenant", TenantCommand, TenantEvent, TenantError);
 
 impl Tenant {
