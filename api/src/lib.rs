@@ -10,6 +10,7 @@
 //! Module map:
 //! - [`config`]: the one typed configuration, from the environment and `.env`.
 //! - [`app`]: wiring (state, router, middleware) and serving.
+//! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
 //! - [`extract`]: JSON and path extractors whose rejections are problems.
 //! - [`auth`]: dev bypass, Clerk session JWTs (JWKS), API keys; principals.
@@ -21,6 +22,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod extract;
 pub mod routes;

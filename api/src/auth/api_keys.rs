@@ -7,7 +7,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 pub const PREFIX: &str = "ak_";
 
@@ -30,10 +29,7 @@ pub fn generate() -> NewSecret {
 }
 
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(secret.as_bytes())
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -262,10 +261,7 @@ async fn accept(
         Ok(m) => m,
         Err(unsupported) => return rejected(unsupported.0, Refusal::Unsupported),
     };
-    let sha256: String = Sha256::digest(&incoming.bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = crate::digest::sha256_hex(&incoming.bytes);
     let document = document_id_for(collection, &sha256);
     let tenant = ctx.tenant_id();
     let key = storage::original_key(tenant.0, document.0, Uuid::new_v4());

@@ -57,7 +57,7 @@ pub async fn me(
         Identity::ApiKey { key_id, .. } => ("api_key", None, Some(key_id.0)),
     };
     let tenants = if tenants.is_empty() {
-        tenant.iter().map(clone_tenant).collect()
+        tenant.iter().cloned().collect()
     } else {
         tenants
     };
@@ -70,19 +70,6 @@ pub async fn me(
         tenant,
         tenants,
     }))
-}
-
-fn clone_tenant(t: &TenantResponse) -> TenantResponse {
-    TenantResponse {
-        id: t.id,
-        name: t.name.clone(),
-        plan: t.plan.clone(),
-        status: t.status.clone(),
-        suspension_reason: t.suspension_reason.clone(),
-        role: t.role.clone(),
-        created_at: t.created_at,
-        updated_at: t.updated_at,
-    }
 }
 
 // `Option<TenantContext>` must not swallow real failures (e.g. the database):

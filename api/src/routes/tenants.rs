@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/tenants/{id}/reactivate", post(reactivate))
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct TenantResponse {
     pub id: Uuid,
     pub name: String,
@@ -91,13 +91,18 @@ async fn visible(
     who: &Principal,
     id: TenantId,
 ) -> ApiResult<(TenantView, Option<Role>)> {
-    let role = match &who.identity {
-        Identity::ApiKey { tenant_id, .. } => (*tenant_id == id).then_some(Role::Member),
-        Identity::User(user) => read::tenants::memberships_of(&state.pool, user)
+    if let Identity::User(user) = &who.identity {
+        let membership = read::tenants::memberships_of(&state.pool, user)
             .await?
             .into_iter()
-            .find(|(t, _)| t.id == id)
-            .map(|(_, role)| role),
+            .find(|(t, _)| t.id == id);
+        if let Some((tenant, role)) = membership {
+            return Ok((tenant, Some(role)));
+        }
+    }
+    let role = match &who.identity {
+        Identity::ApiKey { tenant_id, .. } if *tenant_id == id => Some(Role::Member),
+        _ => None,
     };
     if role.is_none() && !who.platform_admin {
         return Err(ApiError::NotFound);
