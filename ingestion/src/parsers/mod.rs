@@ -11,13 +11,13 @@ pub mod pptx;
 pub mod text;
 
 /// A parsed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Parsed {
     pub pages: Vec<Page>,
 }
 
 /// One page (or slide, or the whole text of a format without pages).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     /// 1-based physical position.
     pub number: u32,
@@ -31,7 +31,7 @@ pub struct Page {
 }
 
 /// A span of a page's text under a heading path (outermost heading first).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     pub heading_path: Vec<String>,
     /// Offsets in characters (not bytes) into the page text.
