@@ -20,8 +20,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use ancre_ingestion::chunks_projector::ChunksProjector;
 use ancre_ingestion::collection_cleanup::CollectionCleanup;
+use ancre_ingestion::embedders::local_e5::LocalE5;
 use ancre_ingestion::janitor::FileJanitor;
+use ancre_ingestion::pdf::PdfSandbox;
+use ancre_ingestion::pipeline::jobs::PipelineJobs;
+use ancre_ingestion::pipeline::{StageContext, WorkerConfig, Workers};
 use ancre_ingestion::storage::{LocalFolder, ObjectStore};
 use ancre_projections::Projector;
 
@@ -101,15 +106,40 @@ pub fn object_store(config: &Config) -> Arc<dyn ObjectStore> {
 }
 
 /// Every projector this process runs: the read models, and the workers that
-/// act on other targets (stored files).
+/// act on other targets (stored files, the pipeline's queue).
 pub fn all_projectors(
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
 ) -> Vec<Arc<dyn Projector>> {
     let mut all = projectors::all();
-    all.push(Arc::new(FileJanitor::new(store)));
+    all.push(Arc::new(FileJanitor::new(store.clone())));
     all.push(Arc::new(CollectionCleanup::new(commands)));
+    all.push(Arc::new(PipelineJobs));
+    all.push(Arc::new(ChunksProjector::new(store)));
     all
+}
+
+/// The embedder of this deployment (the local model for now).
+pub fn embedder(config: &Config) -> Arc<LocalE5> {
+    Arc::new(LocalE5::new(config.e5_weights.clone()))
+}
+
+/// The PDF sandbox: `ancre parse-pdf`, with this binary unless
+/// `ANCRE_PDF_WORKER` names another `ancre` binary.
+pub fn pdf_sandbox(config: &Config) -> anyhow::Result<PdfSandbox> {
+    let program = match &config.pdf_worker {
+        Some(program) => program.clone(),
+        None => std::env::current_exe().context("locating this binary for the PDF sandbox")?,
+    };
+    let mut sandbox = PdfSandbox::new(
+        program,
+        vec![crate::PARSE_PDF.into()],
+        config.pdfium_library.clone(),
+    );
+    sandbox.memory_limit_bytes = config.pdf_memory_limit_mb << 20;
+    sandbox.timeout = config.pdf_timeout;
+    sandbox.max_pages = config.max_pages;
+    Ok(sandbox)
 }
 
 /// Connects to the database and applies the migrations.
@@ -167,6 +197,37 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             .await;
         engine_running.store(false, Ordering::SeqCst);
     });
+
+    let embedder = embedder(&config);
+    {
+        // Load the weights in the background: the first upload need not wait.
+        let embedder = embedder.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = embedder.load() {
+                tracing::error!(error = %e, "documents will fail at the embedding stage");
+            }
+        });
+    }
+    let workers = Workers::new(
+        StageContext {
+            pool: pool.clone(),
+            commands: state.commands.clone(),
+            store: state.store.clone(),
+            embedder,
+            pdf: pdf_sandbox(&config)?,
+            chunker: Default::default(),
+            max_pages: config.max_pages,
+        },
+        WorkerConfig {
+            workers: config.pipeline_workers,
+            lease: config.pipeline_lease,
+            ..WorkerConfig::default()
+        },
+    );
+    let mut stop_workers = shutdown_rx.clone();
+    tokio::spawn(workers.run(async move {
+        let _ = stop_workers.changed().await;
+    }));
 
     if config.dev_auth_bypass {
         ensure_dev_tenant(&state).await?;

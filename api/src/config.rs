@@ -2,6 +2,7 @@
 //! `.env` when present). `.env.example` documents every variable.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ancre_domain::UserId;
@@ -30,11 +31,37 @@ pub struct Config {
     /// `ANCRE_LOG_FORMAT`: `pretty` (default) or `json`.
     pub log_json: bool,
     /// `ANCRE_DATA_DIR`: local state (stored files) for the embedded defaults.
-    pub data_dir: std::path::PathBuf,
+    pub data_dir: PathBuf,
     /// `ANCRE_MAX_UPLOAD_BYTES`: largest file accepted, in bytes.
     pub max_upload_bytes: u64,
     /// `ANCRE_MAX_UPLOAD_FILES`: most files in one upload request.
     pub max_upload_files: usize,
+    /// `ANCRE_MAX_PAGES`: most pages (slides) a document may have.
+    pub max_pages: u32,
+    /// `ANCRE_PDFIUM_LIB`: `libpdfium.so` (`scripts/assets.sh` fetches it).
+    pub pdfium_library: PathBuf,
+    /// `ANCRE_PDF_WORKER`: the `ancre` binary whose `parse-pdf` sub-command
+    /// reads PDFs in the sandbox; unset: this binary.
+    pub pdf_worker: Option<PathBuf>,
+    /// `ANCRE_PDF_MEMORY_LIMIT_MB`: the PDF reader's address-space limit.
+    pub pdf_memory_limit_mb: u64,
+    /// `ANCRE_PDF_TIMEOUT_SECS`: the PDF reader's deadline per document.
+    pub pdf_timeout: Duration,
+    /// `ANCRE_E5_WEIGHTS`: multilingual-e5-small's weights (`scripts/assets.sh`).
+    pub e5_weights: PathBuf,
+    /// `ANCRE_PIPELINE_WORKERS`: documents processed at once.
+    pub pipeline_workers: usize,
+    /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
+    pub pipeline_lease: Duration,
+}
+
+/// Where `scripts/assets.sh` puts its files by default.
+fn assets_dir() -> PathBuf {
+    var("ANCRE_ASSETS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(var("HOME").unwrap_or_else(|| ".".into())).join(".cache/ancre/assets")
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -134,9 +161,17 @@ impl Config {
             )?),
             projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
             log_json: log_format == "json",
-            data_dir: parse("ANCRE_DATA_DIR", std::path::PathBuf::from(".data"))?,
+            data_dir: parse("ANCRE_DATA_DIR", PathBuf::from(".data"))?,
             max_upload_bytes: parse("ANCRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
             max_upload_files: parse("ANCRE_MAX_UPLOAD_FILES", 20)?,
+            max_pages: parse("ANCRE_MAX_PAGES", 2000)?,
+            pdfium_library: parse("ANCRE_PDFIUM_LIB", assets_dir().join("libpdfium.so"))?,
+            pdf_worker: var("ANCRE_PDF_WORKER").map(PathBuf::from),
+            pdf_memory_limit_mb: parse("ANCRE_PDF_MEMORY_LIMIT_MB", 1024)?,
+            pdf_timeout: Duration::from_secs(parse("ANCRE_PDF_TIMEOUT_SECS", 120)?),
+            e5_weights: parse("ANCRE_E5_WEIGHTS", assets_dir().join("e5-small-q4.bin"))?,
+            pipeline_workers: parse("ANCRE_PIPELINE_WORKERS", 1)?,
+            pipeline_lease: Duration::from_secs(parse("ANCRE_PIPELINE_LEASE_SECS", 60)?),
         })
     }
 
@@ -155,6 +190,18 @@ impl Config {
             data_dir: std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple())),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_upload_files: 20,
+            max_pages: 2000,
+            pdfium_library: var("ANCRE_PDFIUM_LIB")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| assets_dir().join("libpdfium.so")),
+            pdf_worker: None,
+            pdf_memory_limit_mb: 1024,
+            pdf_timeout: Duration::from_secs(120),
+            e5_weights: var("ANCRE_E5_WEIGHTS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| assets_dir().join("e5-small-q4.bin")),
+            pipeline_workers: 1,
+            pipeline_lease: Duration::from_secs(60),
         }
     }
 }

@@ -28,5 +28,9 @@ pub mod extract;
 pub mod routes;
 pub mod telemetry;
 
+/// The sub-command that turns the `ancre` binary into the PDF sandbox's child
+/// (dispatched in `main` before anything else starts).
+pub const PARSE_PDF: &str = "parse-pdf";
+
 /// The migrations, embedded in the binary and applied at start-up.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

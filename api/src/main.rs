@@ -8,12 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// The argument that turns this process into the PDF sandbox's child.
-const PARSE_PDF: &str = "parse-pdf";
-
 fn main() -> ExitCode {
     let mut args = std::env::args();
-    if args.nth(1).as_deref() == Some(PARSE_PDF) {
+    if args.nth(1).as_deref() == Some(ancre_api::PARSE_PDF) {
         return ancre_ingestion::pdf::child::main(args);
     }
     let runtime = match tokio::runtime::Runtime::new() {

@@ -22,7 +22,7 @@ pub trait TokenCounter {
 }
 
 /// One chunk of a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Chunk {
     /// Position in the document, from 0.
     pub index: usize,

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use ancre_commands::{Actor, CommandError, Commands, EventMetadata};
+use ancre_commands::{CommandError, Commands};
 use ancre_domain::collection::{Collection, CollectionEvent};
 use ancre_domain::document::{DocumentCommand, DocumentError};
 use ancre_domain::{DocumentId, TenantId};
@@ -67,23 +67,7 @@ impl Projector for CollectionCleanup {
         .bind(&event.aggregate_id)
         .fetch_all(&mut *tx)
         .await?;
-        let metadata = EventMetadata {
-            tenant_id: tenant,
-            actor: Actor::System(NAME),
-            request_id: event
-                .metadata
-                .get("request_id")
-                .and_then(|v| v.as_str())
-                .unwrap_or("-")
-                .to_owned(),
-            correlation_id: event
-                .metadata
-                .get("correlation_id")
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.parse().ok())
-                .unwrap_or_else(uuid::Uuid::new_v4),
-            causation_id: format!("event:{}", event.at.position),
-        };
+        let metadata = crate::follow_up::metadata_after(event, tenant, NAME);
         for id in documents {
             let document: DocumentId = id
                 .parse()

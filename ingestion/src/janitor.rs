@@ -1,4 +1,5 @@
-//! `document_files`: removes the stored original of a deleted document.
+//! `document_files`: removes the stored original of a deleted document and
+//! every artifact derived from it (chunks, vectors: they share its folder).
 //!
 //! It is a projector so that the removal follows the `DocumentDeleted` event
 //! even across crashes: the event commits first, the file goes when the
@@ -53,7 +54,7 @@ impl Projector for FileJanitor {
         }
         if let DocumentEvent::DocumentDeleted { storage_key } = event.decode::<DocumentEvent>()? {
             self.store
-                .delete(&storage_key)
+                .delete_prefix(crate::storage::upload_prefix(&storage_key))
                 .await
                 .map_err(|e| ProjectionError::Target(e.to_string()))?;
         }

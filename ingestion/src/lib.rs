@@ -21,12 +21,17 @@
 //! Still to come (see the documents issue): `embedders/` (whose tokenizers
 //! count the chunker's tokens), `pipeline`.
 
+pub mod artifacts;
 pub mod chunker;
+pub mod chunks_projector;
 pub mod collection_cleanup;
 pub mod detect;
+pub mod embedders;
+pub mod follow_up;
 pub mod janitor;
 pub mod parsers;
 pub mod pdf;
+pub mod pipeline;
 pub mod storage;
 
 /// The shared test corpus (`../shared/corpus`, beside the clone).

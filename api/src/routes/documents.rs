@@ -43,6 +43,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .route("/documents", get(list))
         .route("/documents/{id}", get(get_document).delete(delete))
         .route("/documents/{id}/file", get(file))
+        .route("/documents/{id}/chunks", get(chunks))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,14 +55,41 @@ pub struct DocumentResponse {
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: String,
-    /// `queued` (waiting for the pipeline) or `failed`.
+    /// `queued` → `parsed` → `embedded` → `indexed`, or `failed`.
     pub status: String,
+    /// While the pipeline works on it: the stage and its progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<StageProgress>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// Pages (slides) found, once parsed.
+    pub pages: Option<i32>,
+    /// Chunks made, once parsed.
+    pub chunks: Option<i32>,
+    /// Tokens of all chunks (the embedder's tokenizer), once parsed.
+    pub tokens: Option<i64>,
+    /// The model its vectors come from, once embedded.
+    pub embedding_model: Option<String>,
     /// The original bytes.
     pub file_url: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageProgress {
+    /// `parse`, `embed` or `index`.
+    pub stage: String,
+    /// `waiting` (queued, or a retry is scheduled) or `running`.
+    pub state: &'static str,
+    /// Units done and to do in this stage (chunks, for `embed`); 0/0 when unknown.
+    pub done: i32,
+    pub total: i32,
+    /// Tries of this stage so far.
+    pub attempts: i32,
+    /// The last transient error, when the stage is being retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,10 +108,22 @@ impl From<DocumentView> for DocumentResponse {
             size_bytes: d.size_bytes,
             sha256: d.sha256,
             status: d.status,
+            progress: d.pipeline.map(|p| StageProgress {
+                stage: p.stage,
+                state: if p.running { "running" } else { "waiting" },
+                done: p.done,
+                total: p.total,
+                attempts: p.attempts,
+                last_error: p.last_error,
+            }),
             failure: d.failure_reason.map(|reason| Failure {
                 stage: d.failure_stage.unwrap_or_default(),
                 reason,
             }),
+            pages: d.pages,
+            chunks: d.chunks,
+            tokens: d.tokens,
+            embedding_model: d.embedding_model,
             file_url: format!("/api/v1/documents/{}/file", d.id),
             created_at: d.created_at,
             updated_at: d.updated_at,
@@ -328,7 +368,7 @@ fn human_bytes(n: u64) -> String {
 pub struct DocumentFilter {
     /// Only this collection's documents.
     pub collection_id: Option<Uuid>,
-    /// Only documents with this status (`queued`, `failed`).
+    /// Only documents with this status (`queued`, `parsed`, `embedded`, `indexed`, `failed`).
     pub status: Option<String>,
     /// 1..=200, default 50.
     pub limit: Option<i64>,
@@ -382,6 +422,57 @@ pub async fn get_document(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<DocumentResponse>> {
     Ok(Json(find(&state, &ctx, id).await?.into()))
+}
+
+/// One chunk: where it is in the document (page, printed label, offsets into
+/// the page text, headings) and its text.
+#[derive(Serialize, ToSchema)]
+pub struct ChunkResponse {
+    pub index: i32,
+    /// Physical page (slide) number, from 1.
+    pub page: i32,
+    /// The number printed on the page, when it differs or exists ("iv", "237").
+    pub page_label: Option<String>,
+    pub heading_path: Vec<String>,
+    /// Offsets in characters into the page's text.
+    pub char_start: i32,
+    pub char_end: i32,
+    pub token_count: i32,
+    pub text: String,
+}
+
+/// A parsed document's chunks in document order, paginated.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/chunks", tag = "documents",
+    params(("id" = Uuid, Path), Page),
+    responses((status = 200, body = Paginated<ChunkResponse>), (status = 404, body = Problem)))]
+pub async fn chunks(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ApiPath(id): ApiPath<Uuid>,
+    Query(page): Query<Page>,
+) -> ApiResult<Json<Paginated<ChunkResponse>>> {
+    let (limit, offset) = page.resolve()?;
+    find(&state, &ctx, id).await?;
+    let (items, total) =
+        read::chunks::list(&state.pool, ctx.tenant_id(), DocumentId(id), limit, offset).await?;
+    Ok(Json(Paginated {
+        items: items
+            .into_iter()
+            .map(|c| ChunkResponse {
+                index: c.chunk_index,
+                page: c.page,
+                page_label: c.page_label,
+                heading_path: c.heading_path,
+                char_start: c.char_start,
+                char_end: c.char_end,
+                token_count: c.token_count,
+                text: c.text,
+            })
+            .collect(),
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// The original bytes, for the source viewer. Served sandboxed: an uploaded

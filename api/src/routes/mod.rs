@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod collections;
 pub mod docs;
+pub mod document_feed;
 pub mod documents;
 pub mod health;
 pub mod me;
@@ -21,6 +22,7 @@ use crate::telemetry::REQUEST_ID;
 pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
     Router::new()
         .merge(documents::router(config))
+        .merge(document_feed::router())
         .merge(tenants::router())
         .merge(me::router())
         .merge(api_keys::router())

@@ -9,8 +9,9 @@ use ancre_api::app::Server;
 use ancre_api::config::{ClerkConfig, Config};
 use ancre_testkit::jwks::{JwksServer, SigningKey};
 use ancre_testkit::pg::TestDb;
+use reqwest::multipart::{Form, Part};
 use reqwest::{Method, RequestBuilder, Response};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub const ISSUER: &str = "https://clerk.ancre.test";
 
@@ -39,6 +40,8 @@ impl TestApp {
             min_refresh_interval: Duration::ZERO,
         });
         config.platform_admins = vec![ancre_domain::UserId::parse("admin").unwrap()];
+        // The test binary is not `ancre`: point the PDF sandbox at the real one.
+        config.pdf_worker = Some(env!("CARGO_BIN_EXE_ancre").into());
         tweak(&mut config);
         let server = ancre_api::app::start(config).await.expect("server starts");
         TestApp {
@@ -48,6 +51,18 @@ impl TestApp {
             key,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Stops the server (HTTP, projectors, pipeline workers: work in flight
+    /// is abandoned as a crash would) and starts a new one on the same
+    /// database and storage.
+    pub async fn restart(self) -> TestApp {
+        let config = (*self.server.state.config).clone();
+        self.server.stop().await;
+        let server = ancre_api::app::start(config)
+            .await
+            .expect("server restarts");
+        TestApp { server, ..self }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -118,4 +133,50 @@ pub async fn problem(r: Response, status: u16) -> Value {
         .starts_with("https://ancre.dev/problems/"));
     assert!(!p["detail"].as_str().unwrap().is_empty());
     p
+}
+
+/// A file of the shared corpus (`../shared/corpus`, beside the clone).
+pub fn corpus(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../shared/corpus/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("corpus file {path}: {e}"))
+}
+
+/// Creates a collection in `user`'s tenant; returns its id.
+pub async fn collection(app: &TestApp, user: &str, name: &str) -> String {
+    let r = app
+        .as_user(user, Method::POST, "/api/v1/collections")
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+/// Uploads `files` (name, bytes) into a collection as `user`.
+pub async fn upload(
+    app: &TestApp,
+    user: &str,
+    collection: &str,
+    files: &[(&str, Vec<u8>)],
+) -> reqwest::Response {
+    let mut form = Form::new();
+    for (name, bytes) in files {
+        form = form.part(
+            "file",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
+    }
+    app.as_user(
+        user,
+        Method::POST,
+        &format!("/api/v1/documents/upload/{collection}"),
+    )
+    .multipart(form)
+    .send()
+    .await
+    .unwrap()
 }

@@ -11,8 +11,14 @@ pub enum DocumentStatus {
     /// Never uploaded.
     #[default]
     Absent,
-    /// Uploaded; waiting for (or going through) the pipeline.
+    /// Uploaded; waiting to be parsed.
     Queued,
+    /// Parsed and chunked; waiting to be embedded.
+    Parsed,
+    /// Embedded; waiting to be indexed.
+    Embedded,
+    /// Searchable.
+    Indexed,
     Failed,
     Deleted,
 }
@@ -22,6 +28,9 @@ impl DocumentStatus {
         match self {
             DocumentStatus::Absent => "absent",
             DocumentStatus::Queued => "queued",
+            DocumentStatus::Parsed => "parsed",
+            DocumentStatus::Embedded => "embedded",
+            DocumentStatus::Indexed => "indexed",
             DocumentStatus::Failed => "failed",
             DocumentStatus::Deleted => "deleted",
         }
@@ -46,6 +55,13 @@ pub enum DocumentError {
     NotFound,
     #[error("the document has already failed")]
     AlreadyFailed,
+    /// A stage reported twice (e.g. a worker restarted after reporting):
+    /// the first report stands.
+    #[error("the document is past this stage")]
+    StageAlreadyDone,
+    /// A stage reported out of order, or for a failed document.
+    #[error("the document is not at this stage")]
+    WrongStage,
     #[error("a failure needs a reason")]
     MissingReason,
 }
@@ -59,6 +75,27 @@ impl Document {
         match self.tenant {
             Some(owner) if owner == tenant && self.status != DocumentStatus::Deleted => Ok(()),
             _ => Err(DocumentError::NotFound),
+        }
+    }
+
+    /// Stage results are accepted in order only: `expected` is the status
+    /// the stage starts from.
+    fn at_stage(&self, expected: DocumentStatus) -> Result<(), DocumentError> {
+        use DocumentStatus as S;
+        let rank = |s: DocumentStatus| match s {
+            S::Queued => Some(0),
+            S::Parsed => Some(1),
+            S::Embedded => Some(2),
+            S::Indexed => Some(3),
+            S::Absent | S::Failed | S::Deleted => None,
+        };
+        match (rank(self.status), rank(expected)) {
+            _ if self.status == expected => Ok(()),
+            (None, _) if matches!(self.status, S::Absent | S::Deleted) => {
+                Err(DocumentError::NotFound)
+            }
+            (Some(now), Some(wanted)) if now > wanted => Err(DocumentError::StageAlreadyDone),
+            _ => Err(DocumentError::WrongStage),
         }
     }
 
@@ -94,15 +131,48 @@ impl Document {
                     storage_key,
                 }])
             }
+            C::RecordParsed {
+                pages,
+                chunks,
+                tokens,
+                chunks_key,
+            } => {
+                self.at_stage(DocumentStatus::Queued)?;
+                Ok(vec![E::DocumentParsed {
+                    pages,
+                    chunks,
+                    tokens,
+                    chunks_key,
+                }])
+            }
+            C::RecordEmbedded {
+                model,
+                dimension,
+                chunks,
+                tokens,
+                vectors_key,
+            } => {
+                self.at_stage(DocumentStatus::Parsed)?;
+                Ok(vec![E::DocumentEmbedded {
+                    model,
+                    dimension,
+                    chunks,
+                    tokens,
+                    vectors_key,
+                }])
+            }
+            C::RecordIndexed { points } => {
+                self.at_stage(DocumentStatus::Embedded)?;
+                Ok(vec![E::DocumentIndexed { points }])
+            }
             C::Fail { stage, reason } => {
-                if matches!(
-                    self.status,
-                    DocumentStatus::Absent | DocumentStatus::Deleted
-                ) {
-                    return Err(DocumentError::NotFound);
-                }
-                if self.status == DocumentStatus::Failed {
-                    return Err(DocumentError::AlreadyFailed);
+                match self.status {
+                    DocumentStatus::Absent | DocumentStatus::Deleted => {
+                        return Err(DocumentError::NotFound)
+                    }
+                    DocumentStatus::Failed => return Err(DocumentError::AlreadyFailed),
+                    DocumentStatus::Indexed => return Err(DocumentError::StageAlreadyDone),
+                    DocumentStatus::Queued | DocumentStatus::Parsed | DocumentStatus::Embedded => {}
                 }
                 let reason = reason.trim();
                 if reason.is_empty() {
@@ -143,7 +213,9 @@ impl crate::Rejection for DocumentError {
     fn kind(&self) -> crate::RejectionKind {
         match self {
             DocumentError::NotFound => crate::RejectionKind::NotFound,
-            DocumentError::Duplicate => crate::RejectionKind::Conflict,
+            DocumentError::Duplicate
+            | DocumentError::StageAlreadyDone
+            | DocumentError::WrongStage => crate::RejectionKind::Conflict,
             DocumentError::AlreadyFailed | DocumentError::MissingReason => {
                 crate::RejectionKind::Invalid
             }
@@ -174,6 +246,9 @@ impl Document {
                 self.storage_key = storage_key;
                 self.status = DocumentStatus::Queued;
             }
+            DocumentEvent::DocumentParsed { .. } => self.status = DocumentStatus::Parsed,
+            DocumentEvent::DocumentEmbedded { .. } => self.status = DocumentStatus::Embedded,
+            DocumentEvent::DocumentIndexed { .. } => self.status = DocumentStatus::Indexed,
             DocumentEvent::DocumentFailed { .. } => self.status = DocumentStatus::Failed,
             DocumentEvent::DocumentDeleted { .. } => self.status = DocumentStatus::Deleted,
         }

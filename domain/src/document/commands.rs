@@ -16,6 +16,23 @@ pub enum DocumentCommand {
         sha256: String,
         storage_key: String,
     },
+    /// The pipeline's stages report their results (see the events).
+    RecordParsed {
+        pages: u32,
+        chunks: u32,
+        tokens: u64,
+        chunks_key: String,
+    },
+    RecordEmbedded {
+        model: String,
+        dimension: u32,
+        chunks: u32,
+        tokens: u64,
+        vectors_key: String,
+    },
+    RecordIndexed {
+        points: u32,
+    },
     /// The pipeline gives up on the document, with a reason a user can read.
     Fail {
         stage: String,

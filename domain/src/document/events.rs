@@ -20,6 +20,28 @@ pub enum DocumentEvent {
         sha256: String,
         storage_key: String,
     },
+    /// Parsed and chunked; the chunks (text, page, offsets, heading path,
+    /// tokens) are stored once under `chunks_key` (a claim check).
+    DocumentParsed {
+        pages: u32,
+        chunks: u32,
+        /// Tokens of all chunks, counted by the embedder's tokenizer.
+        tokens: u64,
+        chunks_key: String,
+    },
+    /// Every chunk has a vector of `model`; the vectors are stored once under
+    /// `vectors_key`, so indexes rebuild without calling the model again.
+    DocumentEmbedded {
+        model: String,
+        dimension: u32,
+        chunks: u32,
+        tokens: u64,
+        vectors_key: String,
+    },
+    /// The search index holds every chunk of the document.
+    DocumentIndexed {
+        points: u32,
+    },
     DocumentFailed {
         stage: String,
         reason: String,
@@ -35,6 +57,9 @@ impl DomainEvent for DocumentEvent {
     fn event_type(&self) -> String {
         match self {
             DocumentEvent::DocumentUploaded { .. } => "DocumentUploaded",
+            DocumentEvent::DocumentParsed { .. } => "DocumentParsed",
+            DocumentEvent::DocumentEmbedded { .. } => "DocumentEmbedded",
+            DocumentEvent::DocumentIndexed { .. } => "DocumentIndexed",
             DocumentEvent::DocumentFailed { .. } => "DocumentFailed",
             DocumentEvent::DocumentDeleted { .. } => "DocumentDeleted",
         }
@@ -44,6 +69,9 @@ impl DomainEvent for DocumentEvent {
     fn event_version(&self) -> String {
         match self {
             DocumentEvent::DocumentUploaded { .. }
+            | DocumentEvent::DocumentParsed { .. }
+            | DocumentEvent::DocumentEmbedded { .. }
+            | DocumentEvent::DocumentIndexed { .. }
             | DocumentEvent::DocumentFailed { .. }
             | DocumentEvent::DocumentDeleted { .. } => "1",
         }

@@ -58,6 +58,14 @@ impl ObjectStore for LocalFolder {
         }
     }
 
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError> {
+        match tokio::fs::remove_dir_all(self.path(prefix)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(prefix)(e)),
+        }
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match tokio::fs::remove_file(self.path(key)?).await {
             Ok(()) => Ok(()),

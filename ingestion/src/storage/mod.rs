@@ -28,6 +28,8 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Removes the object; removing a missing object is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Removes every object whose key starts with `prefix/`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError>;
 }
 
 /// Keys are `/`-separated segments of `[A-Za-z0-9._-]`, none of them `.` or `..`.
@@ -54,6 +56,35 @@ pub fn original_key(tenant: uuid::Uuid, document: uuid::Uuid, upload: uuid::Uuid
     format!("tenants/{tenant}/documents/{document}/{upload}/original")
 }
 
+/// The folder of one upload, from the key of its original or of any of its
+/// artifacts (all are stored side by side, so deleting the document removes
+/// them all at once).
+pub fn upload_prefix(key: &str) -> &str {
+    key.rsplit_once('/').map_or(key, |(folder, _)| folder)
+}
+
+/// The chunks artifact of an upload (from the key of its original).
+pub fn chunks_key(original_key: &str) -> String {
+    format!("{}/chunks.json", upload_prefix(original_key))
+}
+
+/// The vectors artifact of an upload for one embedding model (the model is
+/// in the key: vectors of two models never share an object), from the key of
+/// the original or of another artifact.
+pub fn vectors_key(sibling_key: &str, model: &str) -> String {
+    let model: String = model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}/vectors-{model}.bin", upload_prefix(sibling_key))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -62,5 +93,25 @@ mod tests {
             assert!(super::check_key(bad).is_err(), "{bad:?}");
         }
         assert!(super::check_key("tenants/x-1/documents/y_2/original.pdf").is_ok());
+    }
+
+    #[test]
+    fn artifacts_live_beside_their_original() {
+        let original = "tenants/t/documents/d/u/original";
+        assert_eq!(
+            super::chunks_key(original),
+            "tenants/t/documents/d/u/chunks.json"
+        );
+        let vectors = super::vectors_key(original, "intfloat/multilingual-e5-small@q4");
+        assert_eq!(
+            vectors,
+            "tenants/t/documents/d/u/vectors-intfloat_multilingual-e5-small_q4.bin"
+        );
+        assert!(super::check_key(&vectors).is_ok());
+        assert_eq!(
+            super::vectors_key(&super::chunks_key(original), "m"),
+            "tenants/t/documents/d/u/vectors-m.bin"
+        );
+        assert_eq!(super::upload_prefix(&vectors), "tenants/t/documents/d/u");
     }
 }

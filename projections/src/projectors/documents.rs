@@ -66,6 +66,44 @@ impl Projector for DocumentsProjector {
                 .execute(&mut *tx)
                 .await?;
             }
+            DocumentEvent::DocumentParsed {
+                pages,
+                chunks,
+                tokens,
+                ..
+            } => {
+                sqlx::query(
+                    "UPDATE rm_documents SET status = 'parsed', pages = $2, chunks = $3, tokens = $4,
+                            updated_at = $5 WHERE document_id = $1",
+                )
+                .bind(document)
+                .bind(i32::try_from(pages).unwrap_or(i32::MAX))
+                .bind(i32::try_from(chunks).unwrap_or(i32::MAX))
+                .bind(i64::try_from(tokens).unwrap_or(i64::MAX))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DocumentEvent::DocumentEmbedded { model, .. } => {
+                sqlx::query(
+                    "UPDATE rm_documents SET status = 'embedded', embedding_model = $2, updated_at = $3
+                     WHERE document_id = $1",
+                )
+                .bind(document)
+                .bind(model)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DocumentEvent::DocumentIndexed { .. } => {
+                sqlx::query(
+                    "UPDATE rm_documents SET status = 'indexed', updated_at = $2 WHERE document_id = $1",
+                )
+                .bind(document)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
             DocumentEvent::DocumentFailed { stage, reason } => {
                 sqlx::query(
                     "UPDATE rm_documents SET status = 'failed', failure_stage = $2, failure_reason = $3,

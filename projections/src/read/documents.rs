@@ -17,8 +17,28 @@ pub struct DocumentView {
     pub status: String,
     pub failure_stage: Option<String>,
     pub failure_reason: Option<String>,
+    pub pages: Option<i32>,
+    pub chunks: Option<i32>,
+    pub tokens: Option<i64>,
+    pub embedding_model: Option<String>,
+    /// Where the pipeline is with it, while it is on its way.
+    pub pipeline: Option<PipelineView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A document's place in the pipeline (from the work queue).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineView {
+    /// The stage it waits for or is going through: parse, embed, index.
+    pub stage: String,
+    /// True while a worker holds it.
+    pub running: bool,
+    pub done: i32,
+    pub total: i32,
+    pub attempts: i32,
+    /// The last transient error, when a retry is scheduled.
+    pub last_error: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -33,6 +53,16 @@ struct Row {
     status: String,
     failure_stage: Option<String>,
     failure_reason: Option<String>,
+    pages: Option<i32>,
+    chunks: Option<i32>,
+    tokens: Option<i64>,
+    embedding_model: Option<String>,
+    stage: Option<String>,
+    running: Option<bool>,
+    progress_done: Option<i32>,
+    progress_total: Option<i32>,
+    attempts: Option<i32>,
+    last_error: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -50,6 +80,18 @@ impl Row {
             status: self.status,
             failure_stage: self.failure_stage,
             failure_reason: self.failure_reason,
+            pages: self.pages,
+            chunks: self.chunks,
+            tokens: self.tokens,
+            embedding_model: self.embedding_model,
+            pipeline: self.stage.map(|stage| PipelineView {
+                stage,
+                running: self.running.unwrap_or(false),
+                done: self.progress_done.unwrap_or(0),
+                total: self.progress_total.unwrap_or(0),
+                attempts: self.attempts.unwrap_or(0),
+                last_error: self.last_error,
+            }),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -57,8 +99,13 @@ impl Row {
 }
 
 const COLUMNS: &str =
-    "document_id, collection_id, filename, media_type, size_bytes, sha256, storage_key,
-    status, failure_stage, failure_reason, created_at, updated_at";
+    "d.document_id, d.collection_id, d.filename, d.media_type, d.size_bytes, d.sha256,
+    d.storage_key, d.status, d.failure_stage, d.failure_reason, d.pages, d.chunks, d.tokens,
+    d.embedding_model, j.stage, j.lease_until > now() AS running, j.progress_done,
+    j.progress_total, j.attempts, j.last_error, d.created_at, d.updated_at";
+
+/// Documents with their pipeline job, if any.
+const FROM: &str = "rm_documents d LEFT JOIN pipeline_jobs j USING (document_id)";
 
 pub async fn get(
     pool: &PgPool,
@@ -66,7 +113,7 @@ pub async fn get(
     id: DocumentId,
 ) -> Result<Option<DocumentView>, sqlx::Error> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM rm_documents WHERE tenant_id = $1 AND document_id = $2"
+        "SELECT {COLUMNS} FROM {FROM} WHERE d.tenant_id = $1 AND d.document_id = $2"
     ))
     .bind(tenant.0)
     .bind(id.0)
@@ -90,11 +137,11 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<DocumentView>, i64), sqlx::Error> {
-    let condition = "tenant_id = $1 AND ($2::uuid IS NULL OR collection_id = $2)
-                     AND ($3::text IS NULL OR status = $3)";
+    let condition = "d.tenant_id = $1 AND ($2::uuid IS NULL OR d.collection_id = $2)
+                     AND ($3::text IS NULL OR d.status = $3)";
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM rm_documents WHERE {condition}
-          ORDER BY created_at, document_id LIMIT $4 OFFSET $5"
+        "SELECT {COLUMNS} FROM {FROM} WHERE {condition}
+          ORDER BY d.created_at, d.document_id LIMIT $4 OFFSET $5"
     ))
     .bind(tenant.0)
     .bind(filter.collection.map(|c| c.0))
@@ -104,7 +151,7 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     let total = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM rm_documents WHERE {condition}"
+        "SELECT count(*) FROM rm_documents d WHERE {condition}"
     ))
     .bind(tenant.0)
     .bind(filter.collection.map(|c| c.0))
@@ -112,4 +159,26 @@ pub async fn list(
     .fetch_one(pool)
     .await?;
     Ok((rows.into_iter().filter_map(Row::into_view).collect(), total))
+}
+
+/// The tenant's documents (optionally of one collection) that changed after
+/// `since` or are still in the pipeline: what a live status feed compares.
+pub async fn changed_or_in_flight(
+    pool: &PgPool,
+    tenant: TenantId,
+    collection: Option<CollectionId>,
+    since: DateTime<Utc>,
+) -> Result<Vec<DocumentView>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM {FROM}
+          WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.collection_id = $2)
+            AND (d.updated_at > $3 OR j.document_id IS NOT NULL)
+          ORDER BY d.created_at, d.document_id LIMIT 1000"
+    ))
+    .bind(tenant.0)
+    .bind(collection.map(|c| c.0))
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter_map(Row::into_view).collect())
 }

@@ -3,6 +3,7 @@
 //! *establish* the tenant during authentication (by API-key hash, by user).
 
 pub mod api_keys;
+pub mod chunks;
 pub mod collections;
 pub mod documents;
 pub mod tenants;

