@@ -375,3 +375,86 @@ async fn deleting_removes_the_file_its_artifacts_and_chunks_and_other_tenants_se
     })
     .await;
 }
+
+/// Reads `document` events from an SSE response until `done` accepts one;
+/// returns every event seen (as JSON).
+async fn follow(
+    response: &mut reqwest::Response,
+    seen: &mut Vec<Value>,
+    done: impl Fn(&Value) -> bool,
+) {
+    let mut buffer = String::new();
+    loop {
+        let chunk = tokio::time::timeout(DEADLINE, response.chunk())
+            .await
+            .expect("the feed stays open and reports")
+            .expect("the feed stays readable")
+            .expect("the feed does not end");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            let data: String = frame
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect();
+            if frame.lines().any(|l| l == "event: document") {
+                let event: Value = serde_json::from_str(&data).unwrap();
+                let finished = done(&event);
+                seen.push(event);
+                if finished {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_status_feed_follows_a_document_to_the_end_and_only_its_tenant_sees_it() {
+    let app = TestApp::start().await;
+    app.tenant_of("alice", "Acme").await;
+    app.tenant_of("bob", "Bobco").await;
+    let open = |user: &'static str| {
+        app.as_user(user, Method::GET, "/api/v1/documents/events")
+            .header("accept", "text/event-stream")
+            .send()
+    };
+    let mut alice_feed = open("alice").await.unwrap();
+    let mut bob_feed = open("bob").await.unwrap();
+    assert_eq!(alice_feed.status(), 200);
+    assert!(alice_feed.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+
+    let alice_doc =
+        ingest(&app, "alice", &["md/gzt-README.fr.md"]).await["gzt-README.fr.md"].clone();
+    let mut alice_seen = Vec::new();
+    follow(&mut alice_feed, &mut alice_seen, |e| {
+        e["id"] == alice_doc.as_str() && e["status"] == "embedded"
+    })
+    .await;
+    let statuses: Vec<&str> = alice_seen
+        .iter()
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert!(
+        statuses.len() >= 2,
+        "the feed reports progress, not only the end: {statuses:?}"
+    );
+
+    // Bob's feed shows his document, and never Alice's.
+    let bob_doc = ingest(&app, "bob", &["md/thucoursework-README.md"]).await
+        ["thucoursework-README.md"]
+        .clone();
+    let mut bob_seen = Vec::new();
+    follow(&mut bob_feed, &mut bob_seen, |e| {
+        e["id"] == bob_doc.as_str() && e["status"] == "embedded"
+    })
+    .await;
+    assert!(
+        bob_seen.iter().all(|e| e["id"] == bob_doc.as_str()),
+        "{bob_seen:?}"
+    );
+}
