@@ -18,8 +18,16 @@
 //! - [`pdf`]: PDF pages and printed labels through pdfium, in a child process
 //!   with memory and time limits (`ancre parse-pdf`, or the `ancre-pdf` bin).
 //!
-//! Still to come (see the documents issue): `embedders/` (whose tokenizers
-//! count the chunker's tokens), `pipeline`.
+//! - [`embedders`]: the [`embedders::Embedder`] trait (its tokenizer counts
+//!   the chunker's tokens) and the local multilingual-e5-small.
+//! - [`artifacts`]: the chunks and vectors a document's stages store once.
+//! - [`pipeline`]: the work queue (kept by the `pipeline` projector) and the
+//!   workers running the parse and embed stages.
+//! - [`chunks_projector`]: the `chunks` read model, from the chunks artifact.
+//! - [`follow_up`]: metadata for commands caused by an event.
+//!
+//! Still to come (see the documents issue): the search index and its
+//! projector (which will add the `index` stage), S3 storage, OpenAI embeddings.
 
 pub mod artifacts;
 pub mod chunker;
