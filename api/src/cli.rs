@@ -53,7 +53,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let pool = crate::app::connect(&config).await?;
             let commands = std::sync::Arc::new(ancre_commands::Commands::new(pool.clone()));
             let projectors =
-                crate::app::all_projectors(crate::app::object_store(&config), commands);
+                crate::app::all_projectors(crate::app::object_store(&config).await?, commands);
             let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
             match command {
                 ProjectionsCommand::Status => {

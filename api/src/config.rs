@@ -32,6 +32,10 @@ pub struct Config {
     pub log_json: bool,
     /// `ANCRE_DATA_DIR`: local state (stored files) for the embedded defaults.
     pub data_dir: PathBuf,
+    /// `ANCRE_S3_BUCKET` (with `ANCRE_S3_ENDPOINT`, `ANCRE_S3_REGION`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`): store files in S3
+    /// instead of `${ANCRE_DATA_DIR}/objects`.
+    pub s3: Option<ancre_ingestion::storage::S3Config>,
     /// `ANCRE_MAX_UPLOAD_BYTES`: largest file accepted, in bytes.
     pub max_upload_bytes: u64,
     /// `ANCRE_MAX_UPLOAD_FILES`: most files in one upload request.
@@ -148,8 +152,23 @@ impl Config {
                 "ANCRE_LOG_FORMAT={log_format:?}: use pretty or json"
             )));
         }
+        let s3 = match var("ANCRE_S3_BUCKET") {
+            None => None,
+            Some(bucket) => Some(ancre_ingestion::storage::S3Config {
+                endpoint: var("ANCRE_S3_ENDPOINT"),
+                region: var("ANCRE_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                bucket,
+                access_key_id: var("AWS_ACCESS_KEY_ID").ok_or_else(|| {
+                    ConfigError("ANCRE_S3_BUCKET is set but AWS_ACCESS_KEY_ID is not".into())
+                })?,
+                secret_access_key: var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| {
+                    ConfigError("ANCRE_S3_BUCKET is set but AWS_SECRET_ACCESS_KEY is not".into())
+                })?,
+            }),
+        };
         Ok(Config {
             database_url,
+            s3,
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 20)?,
             listen: parse("ANCRE_LISTEN", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
             dev_auth_bypass: parse("DEV_AUTH_BYPASS", false)?,
@@ -179,6 +198,7 @@ impl Config {
     pub fn for_database(database_url: &str) -> Config {
         Config {
             database_url: database_url.to_owned(),
+            s3: None,
             database_max_connections: 20,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             dev_auth_bypass: false,

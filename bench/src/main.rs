@@ -28,6 +28,8 @@ struct Args {
     out: String,
     clients: usize,
     seconds: u64,
+    /// `all` (default), `log` (commands and projectors) or `ingestion`.
+    only: String,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -35,6 +37,7 @@ fn args() -> anyhow::Result<Args> {
         out: "bench-results".into(),
         clients: 16,
         seconds: 10,
+        only: "all".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,19 +46,37 @@ fn args() -> anyhow::Result<Args> {
             "--out" => args.out = value,
             "--clients" => args.clients = value.parse()?,
             "--seconds" => args.seconds = value.parse()?,
-            other => anyhow::bail!("unknown flag {other} (known: --out, --clients, --seconds)"),
+            "--only" => args.only = value,
+            other => {
+                anyhow::bail!("unknown flag {other} (known: --out, --clients, --seconds, --only)")
+            }
         }
     }
     Ok(args)
 }
 
+mod ingestion;
+
 #[derive(Serialize)]
-struct Row {
-    name: &'static str,
+pub struct Row {
+    name: String,
     value: f64,
     unit: &'static str,
     target: &'static str,
     met: Option<bool>,
+}
+
+impl Row {
+    /// A measured figure without a target.
+    pub fn info(name: String, value: f64, unit: &'static str) -> Self {
+        Row {
+            name,
+            value,
+            unit,
+            target: "",
+            met: None,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -82,7 +103,14 @@ async fn main() -> anyhow::Result<()> {
         .database(&database)
         .to_url_lossy()
         .to_string();
-    let result = run(&args, &url).await;
+    let result = async {
+        let mut report = run(&args, &url).await?;
+        if args.only != "log" {
+            report.rows.extend(ingestion::run(&url).await?);
+        }
+        anyhow::Ok(report)
+    }
+    .await;
     sqlx::query(&format!("DROP DATABASE {database} WITH (FORCE)"))
         .execute(&mut admin)
         .await?;
@@ -90,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
 
     println!();
     println!(
-        "{:<42} {:>12} {:<6} {:<14} met",
+        "{:<52} {:>12} {:<6} {:<14} met",
         "metric", "value", "unit", "target"
     );
     for r in &report.rows {
@@ -100,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
             None => "-",
         };
         println!(
-            "{:<42} {:>12.1} {:<6} {:<14} {}",
+            "{:<52} {:>12.1} {:<6} {:<14} {}",
             r.name, r.value, r.unit, r.target, met
         );
     }
@@ -114,6 +142,15 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
+    if args.only == "ingestion" {
+        return Ok(Report {
+            started_at: chrono::Utc::now().to_rfc3339(),
+            machine: machine(),
+            clients: 0,
+            seconds: 0,
+            rows: vec![],
+        });
+    }
     let pool = PgPoolOptions::new()
         .max_connections(args.clients as u32 + 8)
         .connect(url)
@@ -208,46 +245,40 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
     let p99 = snap.quantile(0.99).unwrap_or(0.0) * 1000.0;
     Ok(Report {
         started_at: chrono::Utc::now().to_rfc3339(),
-        machine: format!(
-            "{} cpus, {}",
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(0),
-            std::env::consts::ARCH
-        ),
+        machine: machine(),
         clients: args.clients,
         seconds: args.seconds,
         rows: vec![
             Row {
-                name: "commands appended",
+                name: "commands appended".into(),
                 value: total as f64,
                 unit: "cmds",
                 target: "",
                 met: None,
             },
             Row {
-                name: "commands/s (concurrent clients)",
+                name: "commands/s (concurrent clients)".into(),
                 value: cps,
                 unit: "cmd/s",
                 target: ">= 1500",
                 met: Some(cps >= 1500.0),
             },
             Row {
-                name: "projector replay events/s (tenants, alone)",
+                name: "projector replay events/s (tenants, alone)".into(),
                 value: replay_rate,
                 unit: "ev/s",
                 target: "",
                 met: None,
             },
             Row {
-                name: "projector lag p50 (tenants)",
+                name: "projector lag p50 (tenants)".into(),
                 value: p50,
                 unit: "ms",
                 target: "",
                 met: None,
             },
             Row {
-                name: "projector lag p99 (tenants)",
+                name: "projector lag p99 (tenants)".into(),
                 value: p99,
                 unit: "ms",
                 target: "<= 250",
@@ -255,4 +286,14 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
             },
         ],
     })
+}
+
+fn machine() -> String {
+    format!(
+        "{} cpus, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        std::env::consts::ARCH
+    )
 }

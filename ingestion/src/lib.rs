@@ -1,8 +1,9 @@
 //! The document pipeline (upload → parse → chunk → embed → index).
 //!
 //! Module map:
-//! - [`storage`]: object storage for raw files (local folder today; S3 next),
-//!   behind the [`storage::ObjectStore`] trait. Events carry keys, never bytes.
+//! - [`storage`]: object storage for raw files and artifacts (local folder, or
+//!   an S3-API bucket through `aws-sdk-s3`), behind the
+//!   [`storage::ObjectStore`] trait. Events carry keys, never bytes.
 //! - [`detect`]: what a file is, decided from its content.
 //! - [`collection_cleanup`]: deletes a deleted collection's documents (a
 //!   process manager: `CollectionDeleted` in, `Delete` commands out).
@@ -27,7 +28,7 @@
 //! - [`follow_up`]: metadata for commands caused by an event.
 //!
 //! Still to come (see the documents issue): the search index and its
-//! projector (which will add the `index` stage), S3 storage, OpenAI embeddings.
+//! projector (which will add the `index` stage), OpenAI-compatible embeddings.
 
 pub mod artifacts;
 pub mod chunker;

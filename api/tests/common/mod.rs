@@ -80,6 +80,14 @@ impl TestApp {
             .bearer_auth(self.token(user))
     }
 
+    /// Sends a body-less request as `user`.
+    pub async fn call(&self, user: &str, method: Method, path: &str) -> Response {
+        self.as_user(user, method, path)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     pub fn with_bearer(&self, bearer: &str, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, self.url(path))
@@ -179,4 +187,23 @@ pub async fn upload(
     .send()
     .await
     .unwrap()
+}
+
+/// A fresh bucket on the S3-API server `make test` starts.
+pub fn s3_config() -> ancre_ingestion::storage::S3Config {
+    let env = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: run the tests with `make test` (it starts the S3-API server)"
+            )
+        })
+    };
+    ancre_ingestion::storage::S3Config {
+        endpoint: Some(env("ANCRE_TEST_S3_ENDPOINT")),
+        region: "us-east-1".into(),
+        // Short: s3s-fs keeps bucket and key together in one file name.
+        bucket: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+        access_key_id: env("ANCRE_TEST_S3_ACCESS_KEY"),
+        secret_access_key: env("ANCRE_TEST_S3_SECRET_KEY"),
+    }
 }

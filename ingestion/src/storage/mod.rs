@@ -1,11 +1,14 @@
-//! Object storage for raw files. Keys are ours (never a user's file name), so
+//! Object storage for raw files and artifacts: a local folder (the embedded
+//! default) or an S3-API bucket. Keys are ours (never a user's file name), so
 //! they are checked to be plain relative paths.
 
 mod local;
+mod s3;
 
 use async_trait::async_trait;
 
 pub use local::LocalFolder;
+pub use s3::{S3Config, S3Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -52,8 +55,15 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
 
 /// Where a document's original bytes live. The upload id makes every upload
 /// its own object, so replaying an old deletion never removes a re-upload.
+/// Ids are written without hyphens: some S3-API servers keep each key in one
+/// file name (255 bytes), so keys stay short.
 pub fn original_key(tenant: uuid::Uuid, document: uuid::Uuid, upload: uuid::Uuid) -> String {
-    format!("tenants/{tenant}/documents/{document}/{upload}/original")
+    format!(
+        "tenants/{}/documents/{}/{}/original",
+        tenant.simple(),
+        document.simple(),
+        upload.simple()
+    )
 }
 
 /// The folder of one upload, from the key of its original or of any of its
@@ -68,21 +78,15 @@ pub fn chunks_key(original_key: &str) -> String {
     format!("{}/chunks.json", upload_prefix(original_key))
 }
 
-/// The vectors artifact of an upload for one embedding model (the model is
-/// in the key: vectors of two models never share an object), from the key of
-/// the original or of another artifact.
+/// The vectors artifact of an upload for one embedding model, from the key of
+/// the original or of another artifact. The model is in the key (as a short
+/// digest of its id: keys stay short), so vectors of two models never share
+/// an object; the artifact itself names the model in full.
 pub fn vectors_key(sibling_key: &str, model: &str) -> String {
-    let model: String = model
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{}/vectors-{model}.bin", upload_prefix(sibling_key))
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(model.as_bytes());
+    let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}/vectors-{short}.bin", upload_prefix(sibling_key))
 }
 
 #[cfg(test)]
@@ -93,6 +97,14 @@ mod tests {
             assert!(super::check_key(bad).is_err(), "{bad:?}");
         }
         assert!(super::check_key("tenants/x-1/documents/y_2/original.pdf").is_ok());
+        let id = uuid::Uuid::new_v4();
+        let key = super::original_key(id, id, id);
+        assert!(super::check_key(&key).is_ok());
+        assert_eq!(
+            key.len(),
+            125,
+            "short enough for file-per-key S3 servers: {key}"
+        );
     }
 
     #[test]
@@ -103,14 +115,26 @@ mod tests {
             "tenants/t/documents/d/u/chunks.json"
         );
         let vectors = super::vectors_key(original, "intfloat/multilingual-e5-small@q4");
+        assert!(
+            vectors.starts_with("tenants/t/documents/d/u/vectors-"),
+            "{vectors}"
+        );
         assert_eq!(
-            vectors,
-            "tenants/t/documents/d/u/vectors-intfloat_multilingual-e5-small_q4.bin"
+            vectors.len(),
+            original.len() - "original".len() + "vectors-.bin".len() + 12
         );
         assert!(super::check_key(&vectors).is_ok());
         assert_eq!(
-            super::vectors_key(&super::chunks_key(original), "m"),
-            "tenants/t/documents/d/u/vectors-m.bin"
+            super::vectors_key(
+                &super::chunks_key(original),
+                "intfloat/multilingual-e5-small@q4"
+            ),
+            vectors
+        );
+        assert_ne!(
+            super::vectors_key(original, "other-model"),
+            vectors,
+            "one object per model"
         );
         assert_eq!(super::upload_prefix(&vectors), "tenants/t/documents/d/u");
     }
