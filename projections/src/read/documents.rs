@@ -104,8 +104,13 @@ const COLUMNS: &str =
     d.embedding_model, j.stage, j.lease_until > now() AS running, j.progress_done,
     j.progress_total, j.attempts, j.last_error, d.created_at, d.updated_at";
 
-/// Documents with their pipeline job, if any.
-const FROM: &str = "rm_documents d LEFT JOIN pipeline_jobs j USING (document_id)";
+/// Documents with their pipeline job, if any. Two projectors keep the two
+/// tables, so for a moment a job may still name the stage the document has
+/// just left: only a job for the stage that follows its status counts.
+const FROM: &str = "rm_documents d LEFT JOIN pipeline_jobs j
+    ON j.document_id = d.document_id
+   AND j.stage = CASE d.status WHEN 'queued' THEN 'parse' WHEN 'parsed' THEN 'embed'
+                               WHEN 'embedded' THEN 'index' END";
 
 pub async fn get(
     pool: &PgPool,
