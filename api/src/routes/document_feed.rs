@@ -8,7 +8,7 @@
 //! server compares snapshots of the read model twice a second: simple, and
 //! it costs one indexed query per connection per tick.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -49,7 +49,8 @@ struct Feed {
     since: DateTime<Utc>,
     /// What was last sent per document (its JSON).
     sent: HashMap<Uuid, String>,
-    pending: Vec<Event>,
+    /// Events to send, oldest first.
+    pending: VecDeque<Event>,
     first: bool,
 }
 
@@ -68,12 +69,12 @@ pub async fn feed(
         collection: filter.collection_id.map(CollectionId),
         since: Utc::now(),
         sent: HashMap::new(),
-        pending: Vec::new(),
+        pending: VecDeque::new(),
         first: true,
     };
     let stream = futures::stream::unfold(feed, |mut feed| async move {
         loop {
-            if let Some(event) = feed.pending.pop() {
+            if let Some(event) = feed.pending.pop_front() {
                 return Some((Ok(event), feed));
             }
             if !feed.first {
