@@ -20,13 +20,17 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use ancre_index::{LazyEdgeIndex, SearchIndex};
 use ancre_ingestion::chunks_projector::ChunksProjector;
 use ancre_ingestion::collection_cleanup::CollectionCleanup;
 use ancre_ingestion::embedders::local_e5::LocalE5;
+use ancre_ingestion::embedders::openai::OpenAiEmbedder;
+use ancre_ingestion::embedders::Embedder;
 use ancre_ingestion::janitor::FileJanitor;
 use ancre_ingestion::pdf::PdfSandbox;
 use ancre_ingestion::pipeline::jobs::PipelineJobs;
 use ancre_ingestion::pipeline::{StageContext, WorkerConfig, Workers};
+use ancre_ingestion::search_index::SearchIndexProjector;
 use ancre_ingestion::storage::{LocalFolder, ObjectStore, S3Store};
 use ancre_projections::Projector;
 
@@ -48,6 +52,8 @@ pub struct AppState {
     pub lag: Arc<HashMap<&'static str, LagHistogram>>,
     pub engine_running: Arc<AtomicBool>,
     pub store: Arc<dyn ObjectStore>,
+    /// The hybrid search index (written by the `search_index` projector).
+    pub index: Arc<dyn SearchIndex>,
 }
 
 impl AppState {
@@ -84,12 +90,16 @@ pub struct Server {
     pub state: AppState,
     shutdown: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
+    /// Awaited on stop: the projectors release what they hold (the search
+    /// index's lock) before a successor starts.
+    engine: JoinHandle<()>,
 }
 
 impl Server {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.http.await;
+        let _ = self.engine.await;
     }
 
     /// Serves until the process is asked to stop (Ctrl-C or SIGTERM).
@@ -117,22 +127,47 @@ pub async fn object_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore
 }
 
 /// Every projector this process runs: the read models, and the workers that
-/// act on other targets (stored files, the pipeline's queue).
+/// act on other targets (stored files, the pipeline's queue, the search index).
 pub fn all_projectors(
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
+    index: Arc<dyn SearchIndex>,
 ) -> Vec<Arc<dyn Projector>> {
     let mut all = projectors::all();
     all.push(Arc::new(FileJanitor::new(store.clone())));
-    all.push(Arc::new(CollectionCleanup::new(commands)));
+    all.push(Arc::new(CollectionCleanup::new(commands.clone())));
     all.push(Arc::new(PipelineJobs));
-    all.push(Arc::new(ChunksProjector::new(store)));
+    all.push(Arc::new(ChunksProjector::new(store.clone())));
+    all.push(Arc::new(SearchIndexProjector::new(index, store, commands)));
     all
 }
 
-/// The embedder of this deployment (the local model for now).
-pub fn embedder(config: &Config) -> Arc<LocalE5> {
-    Arc::new(LocalE5::new(config.e5_weights.clone()))
+/// The search index, for the embedding model of this deployment: opened on
+/// first use, so that a process starting while its predecessor still holds
+/// the directory waits for it instead of failing.
+pub fn search_index(config: &Config) -> Arc<LazyEdgeIndex> {
+    let embedder = embedder(config);
+    Arc::new(LazyEdgeIndex::new(
+        &config.index_dir,
+        embedder.model(),
+        embedder.dimension(),
+    ))
+}
+
+/// The embedder of this deployment: the local model, or an OpenAI-compatible
+/// endpoint (`ANCRE_EMBEDDER=openai`). The local model's tokenizer sizes the
+/// chunks either way, so it is returned too (to be loaded ahead of use).
+pub fn embedder_with_tokenizer(config: &Config) -> (Arc<dyn Embedder>, Arc<LocalE5>) {
+    let local = Arc::new(LocalE5::new(config.e5_weights.clone()));
+    let embedder: Arc<dyn Embedder> = match &config.remote_embedder {
+        None => local.clone(),
+        Some(remote) => Arc::new(OpenAiEmbedder::new(remote.clone(), local.clone())),
+    };
+    (embedder, local)
+}
+
+pub fn embedder(config: &Config) -> Arc<dyn Embedder> {
+    embedder_with_tokenizer(config).0
 }
 
 /// The PDF sandbox: `ancre parse-pdf`, with this binary unless
@@ -174,13 +209,14 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let store = object_store(&config).await?;
     let commands = Arc::new(Commands::new(pool.clone()));
+    let index: Arc<dyn SearchIndex> = search_index(&config);
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        all_projectors(store.clone(), commands.clone()),
+        all_projectors(store.clone(), commands.clone(), index.clone()),
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let state = AppState {
@@ -198,9 +234,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         config: Arc::new(config.clone()),
         engine_running: engine_running.clone(),
         store,
+        index,
     };
     let mut stop_engine = shutdown_rx.clone();
-    tokio::spawn(async move {
+    let engine = tokio::spawn(async move {
         engine
             .run(async move {
                 let _ = stop_engine.changed().await;
@@ -209,12 +246,11 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         engine_running.store(false, Ordering::SeqCst);
     });
 
-    let embedder = embedder(&config);
+    let (embedder, local_model) = embedder_with_tokenizer(&config);
     {
         // Load the weights in the background: the first upload need not wait.
-        let embedder = embedder.clone();
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = embedder.load() {
+            if let Err(e) = local_model.load() {
                 tracing::error!(error = %e, "documents will fail at the embedding stage");
             }
         });
@@ -264,6 +300,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         state,
         shutdown,
         http,
+        engine,
     })
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ancre_domain::UserId;
+use ancre_ingestion::embedders::openai::OpenAiEmbedderConfig;
 
 /// 50 MiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
@@ -32,6 +33,9 @@ pub struct Config {
     pub log_json: bool,
     /// `ANCRE_DATA_DIR`: local state (stored files) for the embedded defaults.
     pub data_dir: PathBuf,
+    /// `ANCRE_INDEX_DIR`: the embedded search index (qdrant-edge), default
+    /// `${ANCRE_DATA_DIR}/index`. One process at a time may hold it.
+    pub index_dir: PathBuf,
     /// `ANCRE_S3_BUCKET` (with `ANCRE_S3_ENDPOINT`, `ANCRE_S3_REGION`,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`): store files in S3
     /// instead of `${ANCRE_DATA_DIR}/objects`.
@@ -52,7 +56,16 @@ pub struct Config {
     /// `ANCRE_PDF_TIMEOUT_SECS`: the PDF reader's deadline per document.
     pub pdf_timeout: Duration,
     /// `ANCRE_E5_WEIGHTS`: multilingual-e5-small's weights (`scripts/assets.sh`).
+    /// Also the tokenizer that sizes chunks when embedding remotely.
     pub e5_weights: PathBuf,
+    /// `ANCRE_EMBEDDER`: `local` (default, multilingual-e5-small) or `openai`.
+    /// With `openai`: `OPENAI_API_KEY`, `ANCRE_OPENAI_BASE_URL` (default
+    /// `https://api.openai.com/v1`, or any compatible server),
+    /// `ANCRE_EMBEDDING_MODEL` (default `text-embedding-3-small`),
+    /// `ANCRE_EMBEDDING_DIMENSION` (the model's own by default; required for
+    /// models we do not know), `ANCRE_EMBEDDING_BATCH` (64),
+    /// `ANCRE_EMBEDDING_TIMEOUT_SECS` (60).
+    pub remote_embedder: Option<OpenAiEmbedderConfig>,
     /// `ANCRE_PIPELINE_WORKERS`: documents processed at once.
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
@@ -112,6 +125,52 @@ fn list(name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The OpenAI-compatible embedder's settings (see `Config::remote_embedder`).
+fn openai_embedder() -> Result<OpenAiEmbedderConfig, ConfigError> {
+    const OPENAI: &str = "https://api.openai.com/v1";
+    let api_base = var("ANCRE_OPENAI_BASE_URL").unwrap_or_else(|| OPENAI.into());
+    let api_key = match var("OPENAI_API_KEY") {
+        Some(key) => key,
+        // Self-hosted servers (Ollama, vLLM) often take any key, or none.
+        None if api_base != OPENAI => String::new(),
+        None => {
+            return Err(ConfigError(
+                "ANCRE_EMBEDDER=openai needs OPENAI_API_KEY (or ANCRE_OPENAI_BASE_URL for a \
+                 self-hosted server)"
+                    .into(),
+            ))
+        }
+    };
+    let model = var("ANCRE_EMBEDDING_MODEL").unwrap_or_else(|| "text-embedding-3-small".into());
+    let native = OpenAiEmbedderConfig::known_dimension(&model);
+    let dimension = match (var("ANCRE_EMBEDDING_DIMENSION"), native) {
+        (Some(_), _) => parse("ANCRE_EMBEDDING_DIMENSION", 0usize)?,
+        (None, Some(native)) => native,
+        (None, None) => {
+            return Err(ConfigError(format!(
+                "ANCRE_EMBEDDING_MODEL={model:?} is not one we know the dimension of: set \
+                 ANCRE_EMBEDDING_DIMENSION"
+            )))
+        }
+    };
+    if dimension == 0 {
+        return Err(ConfigError(
+            "ANCRE_EMBEDDING_DIMENSION must be positive".into(),
+        ));
+    }
+    Ok(OpenAiEmbedderConfig {
+        api_base,
+        api_key,
+        // OpenAI's models can shorten their vectors when asked; others are
+        // taken at their own size.
+        request_dimension: native.is_some_and(|n| n != dimension),
+        model,
+        dimension,
+        batch_size: parse("ANCRE_EMBEDDING_BATCH", 64usize)?.max(1),
+        timeout: Duration::from_secs(parse("ANCRE_EMBEDDING_TIMEOUT_SECS", 60)?),
+    })
+}
+
 impl Config {
     /// Reads `.env` (if any), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -166,7 +225,18 @@ impl Config {
                 })?,
             }),
         };
+        let data_dir = parse("ANCRE_DATA_DIR", PathBuf::from(".data"))?;
+        let remote_embedder = match var("ANCRE_EMBEDDER").as_deref() {
+            None | Some("local") => None,
+            Some("openai") => Some(openai_embedder()?),
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ANCRE_EMBEDDER={other:?}: use local or openai"
+                )))
+            }
+        };
         Ok(Config {
+            remote_embedder,
             database_url,
             s3,
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 20)?,
@@ -180,7 +250,8 @@ impl Config {
             )?),
             projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
             log_json: log_format == "json",
-            data_dir: parse("ANCRE_DATA_DIR", PathBuf::from(".data"))?,
+            index_dir: parse("ANCRE_INDEX_DIR", data_dir.join("index"))?,
+            data_dir,
             max_upload_bytes: parse("ANCRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
             max_upload_files: parse("ANCRE_MAX_UPLOAD_FILES", 20)?,
             max_pages: parse("ANCRE_MAX_PAGES", 2000)?,
@@ -196,7 +267,10 @@ impl Config {
 
     /// Defaults around a database URL (used by tests and tools).
     pub fn for_database(database_url: &str) -> Config {
+        let data_dir =
+            std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple()));
         Config {
+            remote_embedder: None,
             database_url: database_url.to_owned(),
             s3: None,
             database_max_connections: 20,
@@ -207,7 +281,8 @@ impl Config {
             read_your_writes_timeout: Duration::from_secs(5),
             projector_poll_interval: Duration::from_millis(500),
             log_json: false,
-            data_dir: std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple())),
+            index_dir: data_dir.join("index"),
+            data_dir,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_upload_files: 20,
             max_pages: 2000,

@@ -77,7 +77,7 @@ async fn upload_follow_fetch_and_delete() {
     assert!(
         matches!(
             doc["status"].as_str(),
-            Some("queued" | "parsed" | "embedded")
+            Some("queued" | "parsed" | "embedded" | "indexed" | "failed")
         ),
         "{doc}"
     );
@@ -321,7 +321,10 @@ async fn tenant_b_gets_404_on_tenant_a_documents() {
         .unwrap();
     let status = body(r).await["status"].clone();
     assert!(
-        matches!(status.as_str(), Some("queued" | "parsed" | "embedded")),
+        matches!(
+            status.as_str(),
+            Some("queued" | "parsed" | "embedded" | "indexed" | "failed")
+        ),
         "{status}"
     );
 }

@@ -1,18 +1,22 @@
 //! The document pipeline end to end, through the API, with the real parsers,
-//! the real PDF sandbox and the real embedding model: documents go
-//! queued → parsed → embedded, their chunks cite the right pages, hostile
-//! files fail with a reason, a restart mid-way loses and repeats nothing, and
-//! deletion removes every derived object.
+//! the real PDF sandbox, the real embedding model and the real search index:
+//! documents go queued → parsed → embedded → indexed, their chunks cite the
+//! right pages, hostile files fail with a reason, a restart mid-way loses and
+//! repeats nothing, and deletion removes every derived object and point.
 
 mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use ancre_index::SearchQuery;
+use ancre_ingestion::embedders::openai::OpenAiEmbedderConfig;
+use ancre_testkit::openai::{Failure, FakeOpenAi, API_KEY};
 use ancre_testkit::wait::until;
 use common::{body, collection, corpus, upload, TestApp};
 use reqwest::Method;
 use serde_json::Value;
+use uuid::Uuid;
 
 /// Embedding on a busy 2-core machine is slow: generous, but bounded.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -25,13 +29,47 @@ async fn document(app: &TestApp, user: &str, id: &str) -> Value {
     body(r).await
 }
 
-/// Waits until the document is `embedded` or `failed`.
+/// Waits until the document is `indexed` or `failed`.
 async fn settled(app: &TestApp, user: &str, id: &str) -> Value {
     until(&format!("document {id} to settle"), DEADLINE, || async {
         let d = document(app, user, id).await;
-        matches!(d["status"].as_str(), Some("embedded" | "failed")).then_some(d)
+        matches!(d["status"].as_str(), Some("indexed" | "failed")).then_some(d)
     })
     .await
+}
+
+fn uuid(id: &str) -> Uuid {
+    id.parse().expect("ids are UUIDs")
+}
+
+/// Points of `document` (or of the whole tenant) in the server's search index.
+fn points(app: &TestApp, tenant: &str, document: Option<&str>) -> u64 {
+    app.server
+        .state
+        .index
+        .count(uuid(tenant), document.map(uuid))
+        .expect("the index answers")
+}
+
+/// A hybrid search of the server's index as `tenant` would run it.
+fn search(app: &TestApp, tenant: &str, text: &str) -> Vec<ancre_index::Hit> {
+    // Any unit vector: the dense side ranks every point of the tenant, so
+    // whatever the filter lets through shows up.
+    search_near(app, tenant, text, vec![1.0 / (384f32).sqrt(); 384])
+}
+
+fn search_near(app: &TestApp, tenant: &str, text: &str, vector: Vec<f32>) -> Vec<ancre_index::Hit> {
+    app.server
+        .state
+        .index
+        .search(&SearchQuery {
+            tenant: uuid(tenant),
+            collections: None,
+            text: text.into(),
+            vector,
+            limit: 50,
+        })
+        .expect("the index answers")
 }
 
 async fn all_chunks(app: &TestApp, user: &str, id: &str) -> Vec<Value> {
@@ -91,10 +129,10 @@ fn words(text: &str) -> HashSet<String> {
 }
 
 #[tokio::test]
-async fn documents_of_every_format_are_parsed_chunked_and_embedded() {
+async fn documents_of_every_format_are_parsed_chunked_embedded_and_indexed() {
     let app = TestApp::start().await;
     let user = "alice";
-    app.tenant_of(user, "Acme").await;
+    let tenant = app.tenant_of(user, "Acme").await;
     // (file, pages or slides)
     let expected = [
         ("pdf/ieeetran-testflow_ctl_A4.pdf", 2),
@@ -111,7 +149,7 @@ async fn documents_of_every_format_are_parsed_chunked_and_embedded() {
         let name = file.rsplit('/').next().unwrap();
         let id = &ids[name];
         let d = settled(&app, user, id).await;
-        assert_eq!(d["status"], "embedded", "{name}: {d}");
+        assert_eq!(d["status"], "indexed", "{name}: {d}");
         assert_eq!(d["pages"], pages, "{name}");
         assert_eq!(
             d["embedding_model"],
@@ -121,6 +159,11 @@ async fn documents_of_every_format_are_parsed_chunked_and_embedded() {
 
         let chunks = all_chunks(&app, user, id).await;
         assert_eq!(chunks.len() as u64, d["chunks"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            points(&app, &tenant, Some(id)),
+            chunks.len() as u64,
+            "{name}: one point per chunk"
+        );
         assert!(!chunks.is_empty(), "{name}");
         let tokens: u64 = chunks
             .iter()
@@ -235,7 +278,7 @@ async fn hostile_files_fail_with_a_reason_and_others_are_served_meanwhile() {
         }
         let d = settled(&app, "alice", f["id"].as_str().unwrap()).await;
         if let Some((_, pages)) = recoverable.iter().find(|(r, _)| r.ends_with(name)) {
-            assert_eq!(d["status"], "embedded", "{name}: {d}");
+            assert_eq!(d["status"], "indexed", "{name}: {d}");
             assert_eq!(d["pages"], *pages, "{name}");
             continue;
         }
@@ -253,7 +296,7 @@ async fn hostile_files_fail_with_a_reason_and_others_are_served_meanwhile() {
 #[tokio::test]
 async fn a_restart_mid_ingestion_loses_nothing_and_repeats_nothing() {
     let app = TestApp::start_with(|c| c.pipeline_lease = Duration::from_secs(2)).await;
-    app.tenant_of("alice", "Acme").await;
+    let tenant = app.tenant_of("alice", "Acme").await;
     let files = [
         "txt/IEEEtrantools_doc.txt",
         "md/gzt-README.fr.md",
@@ -275,7 +318,7 @@ async fn a_restart_mid_ingestion_loses_nothing_and_repeats_nothing() {
     let app = app.restart().await;
     for id in ids.values() {
         let d = settled(&app, "alice", id).await;
-        assert_eq!(d["status"], "embedded", "{d}");
+        assert_eq!(d["status"], "indexed", "{d}");
     }
     // Exactly one report per stage and document in the log.
     let counts: Vec<(String, String, i64)> = sqlx::query_as(
@@ -285,7 +328,7 @@ async fn a_restart_mid_ingestion_loses_nothing_and_repeats_nothing() {
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    assert_eq!(counts.len(), ids.len() * 3, "{counts:?}");
+    assert_eq!(counts.len(), ids.len() * 4, "{counts:?}");
     assert!(counts.iter().all(|(_, _, n)| *n == 1), "{counts:?}");
     let chunk_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM rm_chunks")
         .fetch_one(&app.db.pool)
@@ -293,11 +336,15 @@ async fn a_restart_mid_ingestion_loses_nothing_and_repeats_nothing() {
         .unwrap();
     let mut expected = 0;
     for id in ids.values() {
-        expected += document(&app, "alice", id).await["chunks"]
+        let chunks = document(&app, "alice", id).await["chunks"]
             .as_i64()
             .unwrap();
+        // Every chunk is a point once: none lost with the first server, none twice.
+        assert_eq!(points(&app, &tenant, Some(id)), chunks as u64);
+        expected += chunks;
     }
     assert_eq!(chunk_rows, expected);
+    assert_eq!(points(&app, &tenant, None), expected as u64);
 }
 
 fn files_under(dir: &std::path::Path) -> Vec<String> {
@@ -315,13 +362,22 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn deleting_removes_the_file_its_artifacts_and_chunks_and_other_tenants_see_nothing() {
+async fn deleting_removes_the_file_its_artifacts_chunks_and_points_and_other_tenants_see_nothing() {
     let app = TestApp::start().await;
-    app.tenant_of("alice", "Acme").await;
-    app.tenant_of("bob", "Bobco").await;
+    let alice = app.tenant_of("alice", "Acme").await;
+    let bob = app.tenant_of("bob", "Bobco").await;
     let ids = ingest(&app, "alice", &["md/gzt-README.fr.md"]).await;
     let id = &ids["gzt-README.fr.md"];
-    assert_eq!(settled(&app, "alice", id).await["status"], "embedded");
+    let d = settled(&app, "alice", id).await;
+    assert_eq!(d["status"], "indexed");
+    let chunks = d["chunks"].as_u64().unwrap();
+    assert_eq!(points(&app, &alice, Some(id)), chunks);
+
+    // Bob's searches never reach Alice's points, even with her words.
+    let hits = search(&app, &alice, "Gazette Société Mathématique");
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.document == uuid(id)));
+    assert!(search(&app, &bob, "Gazette Société Mathématique").is_empty());
+    assert_eq!(points(&app, &bob, None), 0);
 
     // Bob sees none of it.
     for path in [
@@ -366,6 +422,11 @@ async fn deleting_removes_the_file_its_artifacts_and_chunks_and_other_tenants_se
         (n == 0).then_some(())
     })
     .await;
+    until("the points to go", DEADLINE, || async {
+        (points(&app, &alice, None) == 0).then_some(())
+    })
+    .await;
+    assert!(search(&app, &alice, "Gazette Société Mathématique").is_empty());
 }
 
 /// Reads `document` events from an SSE response until `done` accepts one;
@@ -424,7 +485,7 @@ async fn the_status_feed_follows_a_document_to_the_end_and_only_its_tenant_sees_
         ingest(&app, "alice", &["md/gzt-README.fr.md"]).await["gzt-README.fr.md"].clone();
     let mut alice_seen = Vec::new();
     follow(&mut alice_feed, &mut alice_seen, |e| {
-        e["id"] == alice_doc.as_str() && e["status"] == "embedded"
+        e["id"] == alice_doc.as_str() && e["status"] == "indexed"
     })
     .await;
     let statuses: Vec<&str> = alice_seen
@@ -442,7 +503,7 @@ async fn the_status_feed_follows_a_document_to_the_end_and_only_its_tenant_sees_
         .clone();
     let mut bob_seen = Vec::new();
     follow(&mut bob_feed, &mut bob_seen, |e| {
-        e["id"] == bob_doc.as_str() && e["status"] == "embedded"
+        e["id"] == bob_doc.as_str() && e["status"] == "indexed"
     })
     .await;
     assert!(
@@ -457,7 +518,7 @@ async fn with_s3_storage_originals_and_artifacts_live_in_the_bucket_until_delete
     app.tenant_of("alice", "Acme").await;
     let ids = ingest(&app, "alice", &["md/gzt-README.fr.md"]).await;
     let id = &ids["gzt-README.fr.md"];
-    assert_eq!(settled(&app, "alice", id).await["status"], "embedded");
+    assert_eq!(settled(&app, "alice", id).await["status"], "indexed");
 
     let r = app
         .call(
@@ -494,4 +555,55 @@ async fn with_s3_storage_originals_and_artifacts_live_in_the_bucket_until_delete
         (original.is_none() && chunks.is_none()).then_some(())
     })
     .await;
+}
+
+#[tokio::test]
+async fn with_an_openai_compatible_embedder_chunks_are_embedded_remotely_then_indexed() {
+    let openai = FakeOpenAi::start(1536).await;
+    let base = openai.base_url();
+    let app = TestApp::start_with(|c| {
+        c.remote_embedder = Some(OpenAiEmbedderConfig {
+            api_base: base,
+            api_key: API_KEY.into(),
+            model: "text-embedding-3-small".into(),
+            dimension: 1536,
+            request_dimension: false,
+            batch_size: 8,
+            timeout: Duration::from_secs(30),
+        })
+    })
+    .await;
+    let tenant = app.tenant_of("alice", "Acme").await;
+    // The endpoint rate-limits the first call: it is sent again, the document does not fail.
+    openai.fail_next([Failure::rate_limited()]);
+    let ids = ingest(&app, "alice", &["md/gzt-README.fr.md"]).await;
+    let id = &ids["gzt-README.fr.md"];
+    let d = settled(&app, "alice", id).await;
+    assert_eq!(d["status"], "indexed", "{d}");
+    assert_eq!(d["embedding_model"], "text-embedding-3-small");
+
+    // Every chunk went to the endpoint once, in order, in batches of 8
+    // (after the refused first call).
+    let chunks = all_chunks(&app, "alice", id).await;
+    let texts: Vec<Value> = chunks.iter().map(|c| c["text"].clone()).collect();
+    let requests = openai.requests();
+    assert_eq!(
+        requests[0]["input"], requests[1]["input"],
+        "the refused batch is sent again"
+    );
+    let sent: Vec<Value> = requests[1..]
+        .iter()
+        .flat_map(|r| r["input"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(sent, texts);
+    assert!(requests
+        .iter()
+        .all(|r| r["input"].as_array().unwrap().len() <= 8));
+
+    // The index holds the endpoint's vectors: a chunk's own vector finds it first.
+    assert_eq!(points(&app, &tenant, Some(id)), chunks.len() as u64);
+    let last = chunks.len() - 1;
+    let vector = FakeOpenAi::vector(chunks[last]["text"].as_str().unwrap(), 1536);
+    let hits = search_near(&app, &tenant, "", vector);
+    assert_eq!(hits[0].chunk_index as usize, last, "{hits:?}");
 }

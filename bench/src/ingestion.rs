@@ -1,9 +1,9 @@
 //! Ingestion rows: the real server (HTTP upload → PDF sandbox / parsers →
-//! chunker → local e5 embedder), per format, next to the embedder's raw
+//! chunker → local e5 embedder → search index), per format, next to the embedder's raw
 //! throughput on the same chunks in the same run, and the peak RSS.
 //!
 //! Pipeline throughput is measured from the upload request to the moment the
-//! last document of the format is `embedded` (or `failed`), polling the API.
+//! last document of the format is `indexed` (or `failed`), polling the API.
 
 use std::time::{Duration, Instant};
 
@@ -104,7 +104,7 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
                     .await?
                     .json()
                     .await?;
-                if matches!(doc["status"].as_str(), Some("embedded" | "failed")) {
+                if matches!(doc["status"].as_str(), Some("indexed" | "failed")) {
                     break doc;
                 }
                 anyhow::ensure!(
@@ -113,7 +113,7 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
                 );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             };
-            anyhow::ensure!(doc["status"] == "embedded", "{format}: {doc}");
+            anyhow::ensure!(doc["status"] == "indexed", "{format}: {doc}");
             pages += doc["pages"].as_u64().unwrap_or(0);
             chunks += doc["chunks"].as_u64().unwrap_or(0);
         }

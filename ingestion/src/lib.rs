@@ -25,10 +25,11 @@
 //! - [`pipeline`]: the work queue (kept by the `pipeline` projector) and the
 //!   workers running the parse and embed stages.
 //! - [`chunks_projector`]: the `chunks` read model, from the chunks artifact.
+//! - [`search_index`]: the `search_index` projector: embedded documents become
+//!   points of the hybrid index (`ancre-index`), then `indexed`.
 //! - [`follow_up`]: metadata for commands caused by an event.
 //!
-//! Still to come (see the documents issue): the search index and its
-//! projector (which will add the `index` stage), OpenAI-compatible embeddings.
+//! Still to come (see the documents issue): OpenAI-compatible embeddings.
 
 pub mod artifacts;
 pub mod chunker;
@@ -41,6 +42,7 @@ pub mod janitor;
 pub mod parsers;
 pub mod pdf;
 pub mod pipeline;
+pub mod search_index;
 pub mod storage;
 
 /// The shared test corpus (`../shared/corpus`, beside the clone).

@@ -21,6 +21,17 @@ pub struct TestApp {
     pub jwks: JwksServer,
     pub key: SigningKey,
     pub http: reqwest::Client,
+    /// Removes the server's data directory (stored files, search index) when
+    /// the test ends, so repeated runs do not fill the disk.
+    _data: RemoveOnDrop,
+}
+
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl TestApp {
@@ -43,6 +54,7 @@ impl TestApp {
         // The test binary is not `ancre`: point the PDF sandbox at the real one.
         config.pdf_worker = Some(env!("CARGO_BIN_EXE_ancre").into());
         tweak(&mut config);
+        let data = RemoveOnDrop(config.data_dir.clone());
         let server = ancre_api::app::start(config).await.expect("server starts");
         TestApp {
             db,
@@ -50,6 +62,7 @@ impl TestApp {
             jwks,
             key,
             http: reqwest::Client::new(),
+            _data: data,
         }
     }
 

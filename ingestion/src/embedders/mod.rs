@@ -1,13 +1,14 @@
 //! Embedders: passages and queries → vectors, behind one trait.
 //!
 //! - `local_e5` (the default): multilingual-e5-small on the CPU, offline.
-//! - `openai` (next): OpenAI or any OpenAI-compatible endpoint.
+//! - `openai`: OpenAI or any OpenAI-compatible endpoint (`async-openai`).
 //!
 //! An embedder names its model and dimension; both are recorded in
 //! `DocumentEmbedded`, and vectors of two models never meet in one index.
 //! Its tokenizer is the chunker's [`TokenCounter`], so chunks fit the model.
 
 pub mod local_e5;
+pub mod openai;
 
 use async_trait::async_trait;
 

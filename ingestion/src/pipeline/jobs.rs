@@ -1,7 +1,8 @@
 //! `pipeline`: keeps the work queue (`pipeline_jobs`) in step with the log.
 //! Each document on its way has one row naming the stage it waits for:
 //! uploaded → `parse`, parsed → `embed`; embedded, failed or deleted → no row
-//! (indexing joins when the search index does). Because the row moves only
+//! (the `search_index` projector indexes embedded documents: it follows the
+//! log itself, so it needs no queue). Because the row moves only
 //! when the stage's event is in the log, a worker that dies mid-stage leaves
 //! the row where it was, and the stage runs again.
 

@@ -10,7 +10,7 @@ use aws_sdk_s3::Client;
 
 use super::{check_key, ObjectStore, StorageError};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct S3Config {
     /// e.g. `http://127.0.0.1:8014`; `None` for AWS itself.
     pub endpoint: Option<String>,
@@ -18,6 +18,18 @@ pub struct S3Config {
     pub bucket: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// Without the secret: configurations get logged.
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct S3Store {

@@ -69,6 +69,27 @@ struct Row {
 
 impl Row {
     fn into_view(self) -> Option<DocumentView> {
+        let pipeline = match self.stage {
+            Some(stage) => Some(PipelineView {
+                stage,
+                running: self.running.unwrap_or(false),
+                done: self.progress_done.unwrap_or(0),
+                total: self.progress_total.unwrap_or(0),
+                attempts: self.attempts.unwrap_or(0),
+                last_error: self.last_error,
+            }),
+            // Embedded documents need no queue: the `search_index`
+            // projector, always running, takes them in log order.
+            None if self.status == "embedded" => Some(PipelineView {
+                stage: "index".into(),
+                running: true,
+                done: 0,
+                total: self.chunks.unwrap_or(0),
+                attempts: 0,
+                last_error: None,
+            }),
+            None => None,
+        };
         Some(DocumentView {
             id: DocumentId(self.document_id),
             collection_id: CollectionId(self.collection_id),
@@ -84,14 +105,7 @@ impl Row {
             chunks: self.chunks,
             tokens: self.tokens,
             embedding_model: self.embedding_model,
-            pipeline: self.stage.map(|stage| PipelineView {
-                stage,
-                running: self.running.unwrap_or(false),
-                done: self.progress_done.unwrap_or(0),
-                total: self.progress_total.unwrap_or(0),
-                attempts: self.attempts.unwrap_or(0),
-                last_error: self.last_error,
-            }),
+            pipeline,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -109,8 +123,7 @@ const COLUMNS: &str =
 /// just left: only a job for the stage that follows its status counts.
 const FROM: &str = "rm_documents d LEFT JOIN pipeline_jobs j
     ON j.document_id = d.document_id
-   AND j.stage = CASE d.status WHEN 'queued' THEN 'parse' WHEN 'parsed' THEN 'embed'
-                               WHEN 'embedded' THEN 'index' END";
+   AND j.stage = CASE d.status WHEN 'queued' THEN 'parse' WHEN 'parsed' THEN 'embed' END";
 
 pub async fn get(
     pool: &PgPool,

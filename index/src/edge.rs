@@ -1,0 +1,591 @@
+//! [`SearchIndex`] on an embedded qdrant-edge shard, plus the converters between
+//! our types and the engine's.
+//!
+//! Layout under the index directory:
+//! - `index.json`: model, dimension and analyzer version the index was built with;
+//! - `index.lock`: held by the one open `EdgeIndex`;
+//! - `shard/`: the qdrant-edge shard (segments, WAL, its own config).
+
+use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use qdrant_edge::{
+    Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath,
+    KeywordIndexParams, Match, Modifier, NamedQuery, NamedVectors, PayloadFieldSchema,
+    PayloadSchemaParams, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch,
+    QueryEnum, QueryRequest, ScoredPoint, ScoringQuery, UpdateOperation, Vector, VectorInternal,
+    Vectors, WithPayloadInterface, WithVector,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::analyzer::{Analyzer, SparseVector, ANALYZER_VERSION};
+use crate::{point_id, ChunkPoint, Hit, IndexError, SearchIndex, SearchQuery};
+
+const META_FILE: &str = "index.json";
+const LOCK_FILE: &str = "index.lock";
+const SHARD_DIR: &str = "shard";
+/// Written by qdrant-edge once a shard is fully created; its absence means a
+/// creation that never finished.
+const ENGINE_CONFIG_FILE: &str = "edge_config.json";
+
+const DENSE: &str = "dense";
+const SPARSE: &str = "bm25";
+
+const TENANT: &str = "tenant";
+const COLLECTION: &str = "collection";
+const DOCUMENT: &str = "document";
+const CHUNK_INDEX: &str = "chunk_index";
+const PAGE: &str = "page";
+const CHAR_START: &str = "char_start";
+const CHAR_END: &str = "char_end";
+
+/// Qdrant's own default: ranks weigh `1/(k + rank)`, so a small k lets the top
+/// of each list dominate, which suits "exact keyword hit or very close vector".
+const RRF_K: usize = 2;
+/// Each side proposes this many candidates per requested hit before fusion:
+/// a chunk ranked moderately by both sides must still reach the fusion.
+const CANDIDATES_PER_HIT: usize = 4;
+const MIN_CANDIDATES: usize = 40;
+/// One engine update (and WAL record) per this many points, so a huge batch
+/// never becomes a WAL record larger than a WAL segment.
+const UPSERT_BATCH: usize = 256;
+
+/// What the vectors on disk were made with; anything else must not be mixed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IndexMeta {
+    model: String,
+    dimension: usize,
+    analyzer: String,
+}
+
+/// Hybrid dense + BM25 index on one local qdrant-edge shard holding every tenant.
+pub struct EdgeIndex {
+    dir: PathBuf,
+    meta: IndexMeta,
+    analyzer: Analyzer,
+    /// Read-locked by searches, counts and updates (the engine synchronises those
+    /// itself); write-locked by `flush` and `clear`. `EdgeShard::flush` panics
+    /// when it cannot grab the WAL lock at once, so it must never overlap an
+    /// update. `None` only if `clear` failed half-way.
+    shard: RwLock<Option<EdgeShard>>,
+    /// Two optimisations at once would plan on the same segments.
+    optimizing: Mutex<()>,
+    /// Held for the index's lifetime; declared after `shard` so it is released
+    /// only once the shard has been dropped (and flushed).
+    _lock: fs::File,
+}
+
+impl std::fmt::Debug for EdgeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeIndex")
+            .field("dir", &self.dir)
+            .field("model", &self.meta.model)
+            .field("dimension", &self.meta.dimension)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EdgeIndex {
+    /// Opens (or creates) the index under `dir` for `model` with `dimension`.
+    ///
+    /// Refuses when the existing index was built for another model, dimension or
+    /// analyzer version: vectors of two models are never mixed.
+    ///
+    /// One `EdgeIndex` per directory at a time (in this process or another): a
+    /// second open fails with [`IndexError::Locked`].
+    pub fn open(dir: &Path, model: &str, dimension: usize) -> Result<Self, IndexError> {
+        let lock = lock_dir(dir)?;
+        Self::open_locked(dir, lock, model, dimension)
+    }
+
+    /// Deletes the index files under `dir` (only ours) and creates an empty index
+    /// for `model`: the way out of a [`IndexError::ModelMismatch`] when rebuilding
+    /// with a new embedding model.
+    pub fn recreate(dir: &Path, model: &str, dimension: usize) -> Result<Self, IndexError> {
+        let lock = lock_dir(dir)?;
+        let shard_dir = dir.join(SHARD_DIR);
+        if shard_dir.exists() {
+            fs::remove_dir_all(&shard_dir)
+                .map_err(|e| IndexError::io(format!("removing {}", shard_dir.display()), e))?;
+        }
+        let meta_path = dir.join(META_FILE);
+        if meta_path.exists() {
+            fs::remove_file(&meta_path)
+                .map_err(|e| IndexError::io(format!("removing {}", meta_path.display()), e))?;
+        }
+        Self::open_locked(dir, lock, model, dimension)
+    }
+
+    fn open_locked(
+        dir: &Path,
+        lock: fs::File,
+        model: &str,
+        dimension: usize,
+    ) -> Result<Self, IndexError> {
+        if model.trim().is_empty() {
+            return Err(IndexError::InvalidArgument("model name is empty".into()));
+        }
+        if dimension == 0 {
+            return Err(IndexError::InvalidArgument("dimension is 0".into()));
+        }
+
+        let wanted = IndexMeta {
+            model: model.to_owned(),
+            dimension,
+            analyzer: ANALYZER_VERSION.to_owned(),
+        };
+        let meta_path = dir.join(META_FILE);
+        let shard_dir = dir.join(SHARD_DIR);
+        match read_meta(&meta_path)? {
+            Some(found) => check_meta(dir, &found, &wanted)?,
+            None if shard_dir.join(ENGINE_CONFIG_FILE).exists() => {
+                return Err(IndexError::MissingMetadata {
+                    dir: dir.to_owned(),
+                    meta_file: META_FILE,
+                });
+            }
+            // Written before the shard, so a shard can never exist without it.
+            None => write_meta(&meta_path, &wanted)?,
+        }
+
+        let shard = open_shard(&shard_dir, dimension)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            meta: wanted,
+            analyzer: Analyzer::new(),
+            shard: RwLock::new(Some(shard)),
+            optimizing: Mutex::new(()),
+            _lock: lock,
+        })
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.meta.dimension
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Merges small segments, vacuums deleted points and builds HNSW / payload
+    /// indexes where segments are big enough. The engine never does it by itself;
+    /// search is correct without it, only slower on large indexes. Blocking and
+    /// possibly long (HNSW building); searches and updates keep running meanwhile,
+    /// as in the Qdrant server whose optimizers work beside updates through proxy
+    /// segments; `flush` and `clear` wait for it. Once a segment has an HNSW
+    /// graph, its dense search is approximate, so results may shift slightly.
+    pub fn optimize(&self) -> Result<(), IndexError> {
+        let _one_at_a_time = self.optimizing.lock().map_err(|_| IndexError::Poisoned)?;
+        let guard = self.read()?;
+        shard(&guard)?
+            .optimize()
+            .map_err(|e| IndexError::engine("optimize the shard", e))?;
+        Ok(())
+    }
+
+    fn read(&self) -> Result<RwLockReadGuard<'_, Option<EdgeShard>>, IndexError> {
+        self.shard.read().map_err(|_| IndexError::Poisoned)
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, Option<EdgeShard>>, IndexError> {
+        self.shard.write().map_err(|_| IndexError::Poisoned)
+    }
+
+    fn check_vector(
+        &self,
+        what: impl FnOnce() -> String,
+        vector: &[f32],
+    ) -> Result<(), IndexError> {
+        if vector.len() != self.meta.dimension {
+            return Err(IndexError::Dimension {
+                what: what(),
+                got: vector.len(),
+                expected: self.meta.dimension,
+            });
+        }
+        if !vector.iter().all(|x| x.is_finite()) {
+            return Err(IndexError::NonFiniteVector { what: what() });
+        }
+        Ok(())
+    }
+
+    fn to_point(&self, chunk: &ChunkPoint) -> Result<PointStruct, IndexError> {
+        self.check_vector(
+            || format!("chunk {} of document {}", chunk.chunk_index, chunk.document),
+            &chunk.vector,
+        )?;
+        let sparse = engine_sparse(self.analyzer.embed_document(&chunk.text))?;
+        let vectors = NamedVectors::default()
+            .add_vector(DENSE, Vector::new_dense(chunk.vector.clone()))
+            .add_vector(SPARSE, Vector::from(sparse));
+        // Ids as strings: keyword indexes and `Match` work on strings.
+        let payload = json!({
+            TENANT: chunk.tenant.to_string(),
+            COLLECTION: chunk.collection.to_string(),
+            DOCUMENT: chunk.document.to_string(),
+            CHUNK_INDEX: chunk.chunk_index,
+            PAGE: chunk.page,
+            CHAR_START: chunk.char_start,
+            CHAR_END: chunk.char_end,
+        });
+        Ok(PointStruct::new(
+            PointId::Uuid(point_id(chunk.document, chunk.chunk_index)),
+            Vectors::from(vectors),
+            payload,
+        ))
+    }
+}
+
+impl SearchIndex for EdgeIndex {
+    fn model(&self) -> &str {
+        &self.meta.model
+    }
+
+    fn upsert(&self, points: &[ChunkPoint]) -> Result<(), IndexError> {
+        // Convert everything first: a bad chunk rejects the whole call before
+        // anything is written.
+        let converted = points
+            .iter()
+            .map(|p| self.to_point(p).map(Into::into))
+            .collect::<Result<Vec<_>, _>>()?;
+        let guard = self.read()?;
+        let shard = shard(&guard)?;
+        for batch in converted.chunks(UPSERT_BATCH) {
+            let op = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+                PointInsertOperations::PointsList(batch.to_vec()),
+            ));
+            shard
+                .update(op)
+                .map_err(|e| IndexError::engine(format!("upsert {} points", batch.len()), e))?;
+        }
+        Ok(())
+    }
+
+    fn delete_document(&self, tenant: Uuid, document: Uuid) -> Result<(), IndexError> {
+        let filter = Filter::new_must(keyword(TENANT, tenant))
+            .merge_owned(Filter::new_must(keyword(DOCUMENT, document)));
+        let guard = self.read()?;
+        shard(&guard)?
+            .update(UpdateOperation::PointOperation(
+                PointOperations::DeletePointsByFilter(filter),
+            ))
+            .map_err(|e| IndexError::engine(format!("delete document {document}"), e))
+    }
+
+    fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
+        self.check_vector(|| "search query".to_owned(), &query.vector)?;
+        if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+
+        // The single top-level filter is propagated by the engine into every
+        // prefetch: tenant isolation cannot be forgotten on one of them.
+        let mut filter = Filter::new_must(keyword(TENANT, query.tenant));
+        if let Some(collections) = &query.collections {
+            let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
+            filter = filter.merge_owned(Filter::new_must(Condition::Field(
+                FieldCondition::new_match(path(COLLECTION), Match::from(any)),
+            )));
+        }
+
+        let candidates = (query.limit * CANDIDATES_PER_HIT).max(MIN_CANDIDATES);
+        let mut prefetches = vec![prefetch(
+            DENSE,
+            VectorInternal::Dense(query.vector.clone()),
+            candidates,
+        )];
+        // A query of stop words only has no keyword side: dense alone then.
+        let sparse = self.analyzer.embed_query(&query.text);
+        if !sparse.is_empty() {
+            let sparse = VectorInternal::Sparse(engine_sparse(sparse)?);
+            prefetches.push(prefetch(SPARSE, sparse, candidates));
+        }
+
+        // The engine's RRF does not break ties and collects through a randomly
+        // seeded hash map, so equal scores come back in any order and a cut at
+        // `limit` could keep either. Take the whole fused list (at most the sum
+        // of the prefetches) and order ties ourselves: results stay
+        // reproducible across calls and restarts.
+        let fused_len = candidates * prefetches.len();
+        let request = QueryRequest {
+            prefetches,
+            query: Some(ScoringQuery::Fusion(Fusion::Rrf {
+                k: RRF_K,
+                weights: None,
+            })),
+            filter: Some(filter),
+            score_threshold: None,
+            limit: fused_len,
+            offset: 0,
+            params: None,
+            with_vector: WithVector::Bool(false),
+            with_payload: WithPayloadInterface::Bool(true),
+        };
+        let guard = self.read()?;
+        let points = shard(&guard)?
+            .query(request)
+            .map_err(|e| IndexError::engine("run a hybrid query", e))?;
+        drop(guard);
+        let mut hits = points.iter().map(to_hit).collect::<Result<Vec<_>, _>>()?;
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| (a.document, a.chunk_index).cmp(&(b.document, b.chunk_index)))
+        });
+        hits.truncate(query.limit);
+        Ok(hits)
+    }
+
+    fn count(&self, tenant: Uuid, document: Option<Uuid>) -> Result<u64, IndexError> {
+        let mut filter = Filter::new_must(keyword(TENANT, tenant));
+        if let Some(document) = document {
+            filter = filter.merge_owned(Filter::new_must(keyword(DOCUMENT, document)));
+        }
+        let guard = self.read()?;
+        let n = shard(&guard)?
+            .count(CountRequest {
+                filter: Some(filter),
+                exact: true,
+            })
+            .map_err(|e| IndexError::engine("count points", e))?;
+        Ok(n as u64)
+    }
+
+    fn clear(&self) -> Result<(), IndexError> {
+        let mut guard = self.write()?;
+        // Dropping flushes the old shard; it must be gone before its files are.
+        drop(guard.take());
+        let shard_dir = self.dir.join(SHARD_DIR);
+        fs::remove_dir_all(&shard_dir)
+            .map_err(|e| IndexError::io(format!("removing {}", shard_dir.display()), e))?;
+        *guard = Some(open_shard(&shard_dir, self.meta.dimension)?);
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), IndexError> {
+        let guard = self.write()?;
+        let shard = shard(&guard)?;
+        // The engine's flush reports failures (disk full…) by panicking.
+        catch_unwind(AssertUnwindSafe(|| shard.flush())).map_err(|panic| IndexError::Engine {
+            context: "flush the shard".into(),
+            source: panic_message(panic).into(),
+        })
+    }
+}
+
+/// Exclusive advisory lock on `dir/index.lock`. The engine would refuse a second
+/// opener too (its WAL is locked), but only with an opaque `WouldBlock`, and
+/// only after we had already read or written our metadata.
+fn lock_dir(dir: &Path) -> Result<fs::File, IndexError> {
+    fs::create_dir_all(dir)
+        .map_err(|e| IndexError::io(format!("creating index directory {}", dir.display()), e))?;
+    let path = dir.join(LOCK_FILE);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| IndexError::io(format!("opening {}", path.display()), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(IndexError::Locked {
+            dir: dir.to_owned(),
+        }),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(IndexError::io(format!("locking {}", path.display()), e))
+        }
+    }
+}
+
+fn shard(guard: &Option<EdgeShard>) -> Result<&EdgeShard, IndexError> {
+    guard.as_ref().ok_or(IndexError::Poisoned)
+}
+
+fn engine_config(dimension: usize) -> EdgeConfig {
+    EdgeConfig::builder()
+        .vector(
+            DENSE,
+            EdgeVectorParams::builder(dimension, Distance::Cosine).build(),
+        )
+        // The engine multiplies query weights by IDF computed over the live
+        // shard, so the analyzer only has to store the term-frequency part.
+        .sparse_vector(
+            SPARSE,
+            EdgeSparseVectorParams::builder()
+                .modifier(Modifier::Idf)
+                .build(),
+        )
+        .build()
+}
+
+/// Loads the shard under `dir`, or creates it (over any leftovers of a creation
+/// that never finished); then makes sure the payload indexes exist.
+fn open_shard(dir: &Path, dimension: usize) -> Result<EdgeShard, IndexError> {
+    let config = engine_config(dimension);
+    let shard = if dir.join(ENGINE_CONFIG_FILE).exists() {
+        // Passing our config makes the engine check it against the segments.
+        EdgeShard::load(dir, Some(config))
+            .map_err(|e| IndexError::engine(format!("load shard {}", dir.display()), e))?
+    } else {
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| {
+                IndexError::io(format!("removing partial shard {}", dir.display()), e)
+            })?;
+        }
+        fs::create_dir_all(dir).map_err(|e| {
+            IndexError::io(format!("creating shard directory {}", dir.display()), e)
+        })?;
+        EdgeShard::new(dir, config)
+            .map_err(|e| IndexError::engine(format!("create shard {}", dir.display()), e))?
+    };
+    // Re-issued at every open, not only at creation: indexes live per segment,
+    // and segments the engine creates later start from an empty schema file.
+    // Already-existing indexes make this a no-op.
+    for (field, is_tenant) in [(TENANT, true), (COLLECTION, false), (DOCUMENT, false)] {
+        let schema =
+            PayloadFieldSchema::FieldParams(PayloadSchemaParams::Keyword(KeywordIndexParams {
+                // Tenant-aware storage/HNSW: every query filters on it.
+                is_tenant: is_tenant.then_some(true),
+                ..Default::default()
+            }));
+        shard
+            .update(UpdateOperation::FieldIndexOperation(
+                FieldIndexOperations::CreateIndex(CreateIndex {
+                    field_name: path(field),
+                    field_schema: Some(schema),
+                }),
+            ))
+            .map_err(|e| IndexError::engine(format!("create payload index on {field}"), e))?;
+    }
+    Ok(shard)
+}
+
+fn read_meta(path: &Path) -> Result<Option<IndexMeta>, IndexError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(IndexError::io(format!("reading {}", path.display()), e)),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| IndexError::Metadata {
+            context: format!("parsing {}", path.display()),
+            source,
+        })
+}
+
+/// Write-then-rename, so a crash never leaves a truncated file that would make
+/// the index unopenable.
+fn write_meta(path: &Path, meta: &IndexMeta) -> Result<(), IndexError> {
+    let json = serde_json::to_vec_pretty(meta).map_err(|source| IndexError::Metadata {
+        context: "serialising index metadata".into(),
+        source,
+    })?;
+    let tmp = path.with_extension("json.tmp");
+    fs::write(&tmp, json).map_err(|e| IndexError::io(format!("writing {}", tmp.display()), e))?;
+    fs::rename(&tmp, path).map_err(|e| IndexError::io(format!("renaming to {}", path.display()), e))
+}
+
+fn check_meta(dir: &Path, found: &IndexMeta, wanted: &IndexMeta) -> Result<(), IndexError> {
+    if found.model != wanted.model || found.dimension != wanted.dimension {
+        return Err(IndexError::ModelMismatch {
+            dir: dir.to_owned(),
+            found_model: found.model.clone(),
+            found_dimension: found.dimension,
+            wanted_model: wanted.model.clone(),
+            wanted_dimension: wanted.dimension,
+        });
+    }
+    if found.analyzer != wanted.analyzer {
+        return Err(IndexError::AnalyzerMismatch {
+            dir: dir.to_owned(),
+            found: found.analyzer.clone(),
+            wanted: wanted.analyzer.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Only called with our constant field names, which are plain identifiers and
+/// always parse (covered by every test that filters).
+fn path(field: &str) -> JsonPath {
+    field
+        .parse()
+        .expect("payload field names are valid JSON paths")
+}
+
+fn keyword(field: &str, value: Uuid) -> Condition {
+    Condition::Field(FieldCondition::new_match(
+        path(field),
+        Match::from(value.to_string()),
+    ))
+}
+
+fn prefetch(using: &str, vector: VectorInternal, limit: usize) -> Prefetch {
+    Prefetch {
+        prefetches: Vec::new(),
+        query: Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery::new(
+            vector, using,
+        )))),
+        limit,
+        params: None,
+        filter: None,
+        score_threshold: None,
+    }
+}
+
+fn engine_sparse(v: SparseVector) -> Result<qdrant_edge::SparseVector, IndexError> {
+    qdrant_edge::SparseVector::new(v.indices, v.values)
+        .map_err(|e| IndexError::engine("build a sparse vector", e))
+}
+
+fn to_hit(point: &ScoredPoint) -> Result<Hit, IndexError> {
+    let corrupt = |reason: String| IndexError::CorruptPayload {
+        point: format!("{:?}", point.id),
+        reason,
+    };
+    let payload = point
+        .payload
+        .as_ref()
+        .ok_or_else(|| corrupt("no payload".into()))?;
+    let field = |name: &str| -> Result<&Value, IndexError> {
+        payload
+            .0
+            .get(name)
+            .ok_or_else(|| corrupt(format!("missing {name}")))
+    };
+    let uuid = |name: &str| -> Result<Uuid, IndexError> {
+        field(name)?
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(|| corrupt(format!("{name} is not a UUID string")))
+    };
+    let int = |name: &str| -> Result<u32, IndexError> {
+        field(name)?
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| corrupt(format!("{name} is not a u32")))
+    };
+    Ok(Hit {
+        document: uuid(DOCUMENT)?,
+        collection: uuid(COLLECTION)?,
+        chunk_index: int(CHUNK_INDEX)?,
+        page: int(PAGE)?,
+        char_start: int(CHAR_START)?,
+        char_end: int(CHAR_END)?,
+        score: point.score,
+    })
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "engine panicked".to_owned())
+}
