@@ -20,10 +20,14 @@ use qdrant_edge::{
     Vectors, WithPayloadInterface, WithVector,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::analyzer::{Analyzer, SparseVector, ANALYZER_VERSION};
+use crate::schema::{
+    self, CHAR_END, CHAR_START, CHUNK_INDEX, COLLECTION, DENSE, DOCUMENT, PAGE, RRF_K, SPARSE,
+    TENANT, UPSERT_BATCH,
+};
 use crate::{point_id, ChunkPoint, Hit, IndexError, SearchIndex, SearchQuery};
 
 const META_FILE: &str = "index.json";
@@ -32,28 +36,6 @@ const SHARD_DIR: &str = "shard";
 /// Written by qdrant-edge once a shard is fully created; its absence means a
 /// creation that never finished.
 const ENGINE_CONFIG_FILE: &str = "edge_config.json";
-
-const DENSE: &str = "dense";
-const SPARSE: &str = "bm25";
-
-const TENANT: &str = "tenant";
-const COLLECTION: &str = "collection";
-const DOCUMENT: &str = "document";
-const CHUNK_INDEX: &str = "chunk_index";
-const PAGE: &str = "page";
-const CHAR_START: &str = "char_start";
-const CHAR_END: &str = "char_end";
-
-/// Qdrant's own default: ranks weigh `1/(k + rank)`, so a small k lets the top
-/// of each list dominate, which suits "exact keyword hit or very close vector".
-const RRF_K: usize = 2;
-/// Each side proposes this many candidates per requested hit before fusion:
-/// a chunk ranked moderately by both sides must still reach the fusion.
-const CANDIDATES_PER_HIT: usize = 4;
-const MIN_CANDIDATES: usize = 40;
-/// One engine update (and WAL record) per this many points, so a huge batch
-/// never becomes a WAL record larger than a WAL segment.
-const UPSERT_BATCH: usize = 256;
 
 /// What the vectors on disk were made with; anything else must not be mixed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,7 +275,7 @@ impl SearchIndex for EdgeIndex {
             )));
         }
 
-        let candidates = (query.limit * CANDIDATES_PER_HIT).max(MIN_CANDIDATES);
+        let candidates = schema::candidates(query.limit);
         let mut prefetches = vec![prefetch(
             DENSE,
             VectorInternal::Dense(query.vector.clone()),
@@ -332,12 +314,7 @@ impl SearchIndex for EdgeIndex {
             .map_err(|e| IndexError::engine("run a hybrid query", e))?;
         drop(guard);
         let mut hits = points.iter().map(to_hit).collect::<Result<Vec<_>, _>>()?;
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| (a.document, a.chunk_index).cmp(&(b.document, b.chunk_index)))
-        });
-        hits.truncate(query.limit);
+        schema::order_and_cut(&mut hits, query.limit);
         Ok(hits)
     }
 
@@ -545,40 +522,9 @@ fn engine_sparse(v: SparseVector) -> Result<qdrant_edge::SparseVector, IndexErro
 }
 
 fn to_hit(point: &ScoredPoint) -> Result<Hit, IndexError> {
-    let corrupt = |reason: String| IndexError::CorruptPayload {
-        point: format!("{:?}", point.id),
-        reason,
-    };
-    let payload = point
-        .payload
-        .as_ref()
-        .ok_or_else(|| corrupt("no payload".into()))?;
-    let field = |name: &str| -> Result<&Value, IndexError> {
-        payload
-            .0
-            .get(name)
-            .ok_or_else(|| corrupt(format!("missing {name}")))
-    };
-    let uuid = |name: &str| -> Result<Uuid, IndexError> {
-        field(name)?
-            .as_str()
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| corrupt(format!("{name} is not a UUID string")))
-    };
-    let int = |name: &str| -> Result<u32, IndexError> {
-        field(name)?
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| corrupt(format!("{name} is not a u32")))
-    };
-    Ok(Hit {
-        document: uuid(DOCUMENT)?,
-        collection: uuid(COLLECTION)?,
-        chunk_index: int(CHUNK_INDEX)?,
-        page: int(PAGE)?,
-        char_start: int(CHAR_START)?,
-        char_end: int(CHAR_END)?,
-        score: point.score,
+    let payload = point.payload.as_ref();
+    schema::hit_from_payload(&format!("{:?}", point.id), point.score, |name| {
+        payload.and_then(|p| p.0.get(name).cloned())
     })
 }
 

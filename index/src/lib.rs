@@ -13,10 +13,13 @@ pub mod analyzer;
 mod edge;
 mod error;
 mod lazy;
+mod schema;
+mod server;
 
 pub use edge::EdgeIndex;
 pub use error::IndexError;
 pub use lazy::LazyEdgeIndex;
+pub use server::QdrantServerIndex;
 pub use uuid::Uuid;
 
 /// Namespace of [`point_id`]. Changing it orphans every stored point.
