@@ -20,7 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use ancre_index::{LazyEdgeIndex, SearchIndex};
+use ancre_index::{LazyEdgeIndex, QdrantServerIndex, SearchIndex};
 use ancre_ingestion::chunks_projector::ChunksProjector;
 use ancre_ingestion::collection_cleanup::CollectionCleanup;
 use ancre_ingestion::embedders::local_e5::LocalE5;
@@ -142,16 +142,39 @@ pub fn all_projectors(
     all
 }
 
-/// The search index, for the embedding model of this deployment: opened on
-/// first use, so that a process starting while its predecessor still holds
+/// Name prefix of the Qdrant server's collections (one per embedding model).
+const QDRANT_COLLECTION_PREFIX: &str = "ancre-chunks";
+
+/// The search index, for the embedding model of this deployment: a Qdrant
+/// server when `ANCRE_QDRANT_URL` is set, else the embedded one, opened on
+/// first use so that a process starting while its predecessor still holds
 /// the directory waits for it instead of failing.
-pub fn search_index(config: &Config) -> Arc<LazyEdgeIndex> {
+pub async fn search_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex>> {
     let embedder = embedder(config);
-    Arc::new(LazyEdgeIndex::new(
-        &config.index_dir,
-        embedder.model(),
-        embedder.dimension(),
-    ))
+    let (model, dimension) = (embedder.model().to_owned(), embedder.dimension());
+    let Some(qdrant) = config.qdrant.clone() else {
+        return Ok(Arc::new(LazyEdgeIndex::new(
+            &config.index_dir,
+            model,
+            dimension,
+        )));
+    };
+    let runtime = tokio::runtime::Handle::current();
+    let url = qdrant.url.clone();
+    let index = tokio::task::spawn_blocking(move || {
+        QdrantServerIndex::connect(
+            runtime,
+            &qdrant.url,
+            qdrant.api_key,
+            QDRANT_COLLECTION_PREFIX,
+            &model,
+            dimension,
+        )
+    })
+    .await
+    .context("connecting to Qdrant")?
+    .with_context(|| format!("Qdrant at {url}"))?;
+    Ok(Arc::new(index))
 }
 
 /// The embedder of this deployment: the local model, or an OpenAI-compatible
@@ -209,7 +232,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let store = object_store(&config).await?;
     let commands = Arc::new(Commands::new(pool.clone()));
-    let index: Arc<dyn SearchIndex> = search_index(&config);
+    let index = search_index(&config).await?;
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {

@@ -52,12 +52,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Projections { command } => {
             let pool = crate::app::connect(&config).await?;
             let commands = std::sync::Arc::new(ancre_commands::Commands::new(pool.clone()));
-            // The search index is opened only if a command uses it (a rebuild
-            // of `search_index`): `status` must work beside a running server.
+            // The embedded search index is opened only if a command uses it (a
+            // rebuild of `search_index`): `status` must work beside a running server.
             let projectors = crate::app::all_projectors(
                 crate::app::object_store(&config).await?,
                 commands,
-                crate::app::search_index(&config),
+                crate::app::search_index(&config).await?,
             );
             let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
             match command {

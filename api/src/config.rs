@@ -36,6 +36,10 @@ pub struct Config {
     /// `ANCRE_INDEX_DIR`: the embedded search index (qdrant-edge), default
     /// `${ANCRE_DATA_DIR}/index`. One process at a time may hold it.
     pub index_dir: PathBuf,
+    /// `ANCRE_QDRANT_URL` (gRPC, e.g. `http://qdrant:6334`) with
+    /// `ANCRE_QDRANT_API_KEY`: use a Qdrant server as the search index
+    /// instead of the embedded one.
+    pub qdrant: Option<QdrantConfig>,
     /// `ANCRE_S3_BUCKET` (with `ANCRE_S3_ENDPOINT`, `ANCRE_S3_REGION`,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`): store files in S3
     /// instead of `${ANCRE_DATA_DIR}/objects`.
@@ -123,6 +127,21 @@ fn list(name: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[derive(Clone)]
+pub struct QdrantConfig {
+    pub url: String,
+    pub api_key: Option<String>,
+}
+
+/// Without the key: configurations get logged.
+impl std::fmt::Debug for QdrantConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QdrantConfig")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The OpenAI-compatible embedder's settings (see `Config::remote_embedder`).
@@ -251,6 +270,10 @@ impl Config {
             projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
             log_json: log_format == "json",
             index_dir: parse("ANCRE_INDEX_DIR", data_dir.join("index"))?,
+            qdrant: var("ANCRE_QDRANT_URL").map(|url| QdrantConfig {
+                url,
+                api_key: var("ANCRE_QDRANT_API_KEY"),
+            }),
             data_dir,
             max_upload_bytes: parse("ANCRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
             max_upload_files: parse("ANCRE_MAX_UPLOAD_FILES", 20)?,
@@ -282,6 +305,7 @@ impl Config {
             projector_poll_interval: Duration::from_millis(500),
             log_json: false,
             index_dir: data_dir.join("index"),
+            qdrant: None,
             data_dir,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_upload_files: 20,

@@ -49,7 +49,9 @@ pub mod storage;
 #[cfg(test)]
 mod test_corpus {
     pub fn corpus(path: &str) -> Vec<u8> {
-        let full = format!("{}/../../shared/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {full}: {e}"))
+        let full = ancre_testkit::manifest_dir()
+            .join("../../shared/corpus")
+            .join(path);
+        std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {}: {e}", full.display()))
     }
 }

@@ -11,8 +11,10 @@ use ancre_ingestion::parsers::Parsed;
 use ancre_ingestion::pdf::PdfSandbox;
 
 fn corpus(path: &str) -> Vec<u8> {
-    let full = format!("{}/../../shared/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {full}: {e}"))
+    let full = ancre_testkit::manifest_dir()
+        .join("../../shared/corpus")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {}: {e}", full.display()))
 }
 
 fn sandbox() -> PdfSandbox {

@@ -12,3 +12,14 @@ pub mod jwks;
 pub mod openai;
 pub mod pg;
 pub mod wait;
+
+/// The directory of the package under test, read when the test runs (cargo
+/// and nextest set `CARGO_MANIFEST_DIR` for test processes), not baked in at
+/// compile time: build artifacts are shared between clones through
+/// `CARGO_TARGET_DIR`, and a baked-in path may name a clone that is gone.
+/// Every member sits one level below the workspace root, so `..` is the root.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}

@@ -21,7 +21,7 @@ pub struct TestDb {
 }
 
 fn migrations_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations"))
+    crate::manifest_dir().join("../migrations")
 }
 
 fn admin_url() -> String {

@@ -158,10 +158,11 @@ pub async fn problem(r: Response, status: u16) -> Value {
 
 /// A file of the shared corpus (`../shared/corpus`, beside the clone).
 pub fn corpus(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../../shared/corpus/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
+    std::fs::read(
+        ancre_testkit::manifest_dir()
+            .join("../../shared/corpus")
+            .join(path),
+    )
     .unwrap_or_else(|e| panic!("corpus file {path}: {e}"))
 }
 
