@@ -20,14 +20,10 @@ use qdrant_edge::{
     Vectors, WithPayloadInterface, WithVector,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::analyzer::{Analyzer, SparseVector, ANALYZER_VERSION};
-use crate::schema::{
-    self, CHAR_END, CHAR_START, CHUNK_INDEX, COLLECTION, DENSE, DOCUMENT, PAGE, RRF_K, SPARSE,
-    TENANT, UPSERT_BATCH,
-};
+use crate::schema::{self, COLLECTION, DENSE, DOCUMENT, RRF_K, SPARSE, TENANT, UPSERT_BATCH};
 use crate::{point_id, ChunkPoint, Hit, IndexError, SearchIndex, SearchQuery};
 
 const META_FILE: &str = "index.json";
@@ -178,26 +174,9 @@ impl EdgeIndex {
         self.shard.write().map_err(|_| IndexError::Poisoned)
     }
 
-    fn check_vector(
-        &self,
-        what: impl FnOnce() -> String,
-        vector: &[f32],
-    ) -> Result<(), IndexError> {
-        if vector.len() != self.meta.dimension {
-            return Err(IndexError::Dimension {
-                what: what(),
-                got: vector.len(),
-                expected: self.meta.dimension,
-            });
-        }
-        if !vector.iter().all(|x| x.is_finite()) {
-            return Err(IndexError::NonFiniteVector { what: what() });
-        }
-        Ok(())
-    }
-
     fn to_point(&self, chunk: &ChunkPoint) -> Result<PointStruct, IndexError> {
-        self.check_vector(
+        schema::check_vector(
+            self.meta.dimension,
             || format!("chunk {} of document {}", chunk.chunk_index, chunk.document),
             &chunk.vector,
         )?;
@@ -205,20 +184,10 @@ impl EdgeIndex {
         let vectors = NamedVectors::default()
             .add_vector(DENSE, Vector::new_dense(chunk.vector.clone()))
             .add_vector(SPARSE, Vector::from(sparse));
-        // Ids as strings: keyword indexes and `Match` work on strings.
-        let payload = json!({
-            TENANT: chunk.tenant.to_string(),
-            COLLECTION: chunk.collection.to_string(),
-            DOCUMENT: chunk.document.to_string(),
-            CHUNK_INDEX: chunk.chunk_index,
-            PAGE: chunk.page,
-            CHAR_START: chunk.char_start,
-            CHAR_END: chunk.char_end,
-        });
         Ok(PointStruct::new(
             PointId::Uuid(point_id(chunk.document, chunk.chunk_index)),
             Vectors::from(vectors),
-            payload,
+            schema::payload(chunk),
         ))
     }
 }
@@ -260,7 +229,11 @@ impl SearchIndex for EdgeIndex {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
-        self.check_vector(|| "search query".to_owned(), &query.vector)?;
+        schema::check_vector(
+            self.meta.dimension,
+            || "search query".to_owned(),
+            &query.vector,
+        )?;
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }

@@ -3,10 +3,10 @@
 //! read back and ordered. One place, so the embedded index and the server
 //! cannot drift apart.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::{Hit, IndexError};
+use crate::{ChunkPoint, Hit, IndexError};
 
 pub(crate) const DENSE: &str = "dense";
 pub(crate) const SPARSE: &str = "bm25";
@@ -29,6 +29,38 @@ const MIN_CANDIDATES: usize = 40;
 /// One engine update per this many points, so a huge batch never becomes one
 /// enormous write (a WAL record larger than a segment, a gRPC message too big).
 pub(crate) const UPSERT_BATCH: usize = 256;
+
+/// Refuses a vector the index could not compare: wrong dimension, NaN or ∞.
+pub(crate) fn check_vector(
+    dimension: usize,
+    what: impl FnOnce() -> String,
+    vector: &[f32],
+) -> Result<(), IndexError> {
+    if vector.len() != dimension {
+        return Err(IndexError::Dimension {
+            what: what(),
+            got: vector.len(),
+            expected: dimension,
+        });
+    }
+    if !vector.iter().all(|x| x.is_finite()) {
+        return Err(IndexError::NonFiniteVector { what: what() });
+    }
+    Ok(())
+}
+
+/// A chunk's payload. Ids as strings: keyword indexes and `Match` work on strings.
+pub(crate) fn payload(chunk: &ChunkPoint) -> Value {
+    json!({
+        TENANT: chunk.tenant.to_string(),
+        COLLECTION: chunk.collection.to_string(),
+        DOCUMENT: chunk.document.to_string(),
+        CHUNK_INDEX: chunk.chunk_index,
+        PAGE: chunk.page,
+        CHAR_START: chunk.char_start,
+        CHAR_END: chunk.char_end,
+    })
+}
 
 /// Candidates each side (dense, keyword) proposes for `limit` hits.
 pub(crate) fn candidates(limit: usize) -> usize {

@@ -22,7 +22,6 @@ use qdrant_client::qdrant::{
     Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::runtime::Handle;
 use uuid::Uuid;
@@ -139,22 +138,9 @@ impl QdrantServerIndex {
         })
     }
 
-    fn check_vector(&self, what: impl FnOnce() -> String, v: &[f32]) -> Result<(), IndexError> {
-        if v.len() != self.dimension {
-            return Err(IndexError::Dimension {
-                what: what(),
-                got: v.len(),
-                expected: self.dimension,
-            });
-        }
-        if !v.iter().all(|x| x.is_finite()) {
-            return Err(IndexError::NonFiniteVector { what: what() });
-        }
-        Ok(())
-    }
-
     fn to_point(&self, chunk: &ChunkPoint) -> Result<PointStruct, IndexError> {
-        self.check_vector(
+        schema::check_vector(
+            self.dimension,
             || format!("chunk {} of document {}", chunk.chunk_index, chunk.document),
             &chunk.vector,
         )?;
@@ -169,16 +155,8 @@ impl QdrantServerIndex {
                 Vector::new_sparse(sparse.indices, sparse.values),
             );
         }
-        let payload = Payload::try_from(json!({
-            schema::TENANT: chunk.tenant.to_string(),
-            schema::COLLECTION: chunk.collection.to_string(),
-            schema::DOCUMENT: chunk.document.to_string(),
-            schema::CHUNK_INDEX: chunk.chunk_index,
-            schema::PAGE: chunk.page,
-            schema::CHAR_START: chunk.char_start,
-            schema::CHAR_END: chunk.char_end,
-        }))
-        .map_err(|e| IndexError::engine("build a payload", e))?;
+        let payload = Payload::try_from(schema::payload(chunk))
+            .map_err(|e| IndexError::engine("build a payload", e))?;
         Ok(PointStruct::new(
             point_id(chunk.document, chunk.chunk_index).to_string(),
             vectors,
@@ -233,7 +211,7 @@ impl SearchIndex for QdrantServerIndex {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
-        self.check_vector(|| "search query".to_owned(), &query.vector)?;
+        schema::check_vector(self.dimension, || "search query".to_owned(), &query.vector)?;
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
