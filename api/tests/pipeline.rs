@@ -6,37 +6,19 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use ancre_index::SearchQuery;
 use ancre_ingestion::embedders::openai::OpenAiEmbedderConfig;
 use ancre_testkit::openai::{Failure, FakeOpenAi, API_KEY};
 use ancre_testkit::wait::until;
-use common::{body, collection, corpus, upload, TestApp};
+use common::{
+    body, collection, corpus, document, ingest, settled, upload, words, TestApp, DEADLINE,
+};
 use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
-
-/// Embedding on a busy 2-core machine is slow: generous, but bounded.
-const DEADLINE: Duration = Duration::from_secs(300);
-
-async fn document(app: &TestApp, user: &str, id: &str) -> Value {
-    let r = app
-        .call(user, Method::GET, &format!("/api/v1/documents/{id}"))
-        .await;
-    assert_eq!(r.status(), 200);
-    body(r).await
-}
-
-/// Waits until the document is `indexed` or `failed`.
-async fn settled(app: &TestApp, user: &str, id: &str) -> Value {
-    until(&format!("document {id} to settle"), DEADLINE, || async {
-        let d = document(app, user, id).await;
-        matches!(d["status"].as_str(), Some("indexed" | "failed")).then_some(d)
-    })
-    .await
-}
 
 fn uuid(id: &str) -> Uuid {
     id.parse().expect("ids are UUIDs")
@@ -68,6 +50,7 @@ fn search_near(app: &TestApp, tenant: &str, text: &str, vector: Vec<f32>) -> Vec
             text: text.into(),
             vector,
             limit: 50,
+            weights: Default::default(),
         })
         .expect("the index answers")
 }
@@ -94,38 +77,6 @@ async fn all_chunks(app: &TestApp, user: &str, id: &str) -> Vec<Value> {
             return out;
         }
     }
-}
-
-/// Uploads files into a new collection; returns (file name → document id).
-async fn ingest(app: &TestApp, user: &str, files: &[&str]) -> HashMap<String, String> {
-    let collection = collection(app, user, "Corpus").await;
-    let files: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|f| (f.rsplit('/').next().unwrap(), corpus(f)))
-        .collect();
-    let r = upload(app, user, &collection, &files).await;
-    let status = r.status();
-    let answer = body(r).await;
-    assert_eq!(status, 202, "{answer}");
-    answer["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            assert_eq!(f["outcome"], "queued", "{f}");
-            (
-                f["filename"].as_str().unwrap().to_owned(),
-                f["id"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3)
-        .map(str::to_lowercase)
-        .collect()
 }
 
 #[tokio::test]

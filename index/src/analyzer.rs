@@ -88,6 +88,13 @@ impl SparseVector {
     }
 }
 
+/// The languages the analyzer knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    French,
+    English,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lang {
     French,
@@ -181,6 +188,16 @@ impl Analyzer {
         }
     }
 
+    /// French or English, by which language's stop words `text` uses more;
+    /// `None` when it cannot tell (no stop word, or as many of each).
+    pub fn language(&self, text: &str) -> Option<Language> {
+        match detect_language(&tokenize(text)) {
+            Lang::French => Some(Language::French),
+            Lang::English => Some(Language::English),
+            Lang::Both => None,
+        }
+    }
+
     /// Every analysed term of `text` as a query would see them; for tests and
     /// debugging relevance.
     pub fn query_terms(&self, text: &str) -> Vec<String> {
@@ -264,6 +281,20 @@ pub fn term_id(term: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_french_from_english_questions() {
+        let a = Analyzer::new();
+        assert_eq!(
+            a.language("Quelle est la date de la première version de Debian ?"),
+            Some(Language::French)
+        );
+        assert_eq!(
+            a.language("When was the first version of Debian released?"),
+            Some(Language::English)
+        );
+        assert_eq!(a.language("Debian 1.1"), None);
+    }
 
     fn ids(terms: &[&str]) -> Vec<u32> {
         let mut ids: Vec<u32> = terms.iter().map(|t| term_id(t)).collect();

@@ -11,6 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use ordered_float::OrderedFloat;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
     EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath,
@@ -234,6 +235,7 @@ impl SearchIndex for EdgeIndex {
             || "search query".to_owned(),
             &query.vector,
         )?;
+        query.weights.check()?;
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
@@ -249,16 +251,25 @@ impl SearchIndex for EdgeIndex {
         }
 
         let candidates = schema::candidates(query.limit);
-        let mut prefetches = vec![prefetch(
-            DENSE,
-            VectorInternal::Dense(query.vector.clone()),
-            candidates,
-        )];
+        let mut prefetches = Vec::new();
+        let mut weights = Vec::new();
+        if query.weights.dense > 0.0 {
+            prefetches.push(prefetch(
+                DENSE,
+                VectorInternal::Dense(query.vector.clone()),
+                candidates,
+            ));
+            weights.push(OrderedFloat(query.weights.dense));
+        }
         // A query of stop words only has no keyword side: dense alone then.
         let sparse = self.analyzer.embed_query(&query.text);
-        if !sparse.is_empty() {
+        if !sparse.is_empty() && query.weights.keyword > 0.0 {
             let sparse = VectorInternal::Sparse(engine_sparse(sparse)?);
             prefetches.push(prefetch(SPARSE, sparse, candidates));
+            weights.push(OrderedFloat(query.weights.keyword));
+        }
+        if prefetches.is_empty() {
+            return Ok(Vec::new());
         }
 
         // The engine's RRF does not break ties and collects through a randomly
@@ -271,7 +282,7 @@ impl SearchIndex for EdgeIndex {
             prefetches,
             query: Some(ScoringQuery::Fusion(Fusion::Rrf {
                 k: RRF_K,
-                weights: None,
+                weights: Some(weights),
             })),
             filter: Some(filter),
             score_threshold: None,
@@ -325,6 +336,29 @@ impl SearchIndex for EdgeIndex {
             context: "flush the shard".into(),
             source: panic_message(panic).into(),
         })
+    }
+}
+
+/// The engine flushes when its shard is dropped and reports a failure (the
+/// directory gone, the disk full) by panicking, which would abort a process
+/// already unwinding or shutting down. Only writes since the last explicit
+/// [`SearchIndex::flush`] can be lost that way, and the `search_index`
+/// projector flushes before every checkpoint: it replays them at next start.
+impl Drop for EdgeIndex {
+    fn drop(&mut self) {
+        let shard = match self.shard.get_mut() {
+            Ok(shard) => shard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(shard) = shard {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(shard))) {
+                tracing::error!(
+                    dir = %self.dir.display(),
+                    error = panic_message(panic),
+                    "search index: final flush failed"
+                );
+            }
+        }
     }
 }
 

@@ -33,6 +33,9 @@ pub enum IndexError {
         wanted: String,
     },
 
+    #[error("fusion weights must be finite and not negative (dense {dense}, keyword {keyword})")]
+    BadWeights { dense: f32, keyword: f32 },
+
     #[error("index at {dir} is already open (in this process or another)")]
     Locked { dir: PathBuf },
 
@@ -94,7 +97,7 @@ impl IndexError {
         }
     }
 
-    pub(crate) fn engine(
+    pub fn engine(
         context: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {

@@ -64,6 +64,51 @@ pub struct SearchQuery {
     /// Dense side, embedded with the index's model.
     pub vector: Vec<f32>,
     pub limit: usize,
+    /// How much each side counts in the fusion.
+    pub weights: FusionWeights,
+}
+
+/// Weights of the two candidate lists in reciprocal-rank fusion. A side of
+/// weight 0 is not queried at all: `{dense: 0, keyword: 1}` is plain BM25,
+/// `{dense: 1, keyword: 0}` plain vector search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FusionWeights {
+    pub dense: f32,
+    pub keyword: f32,
+}
+
+impl Default for FusionWeights {
+    /// Both sides count the same.
+    fn default() -> Self {
+        FusionWeights {
+            dense: 1.0,
+            keyword: 1.0,
+        }
+    }
+}
+
+impl FusionWeights {
+    pub const KEYWORD_ONLY: FusionWeights = FusionWeights {
+        dense: 0.0,
+        keyword: 1.0,
+    };
+    pub const DENSE_ONLY: FusionWeights = FusionWeights {
+        dense: 1.0,
+        keyword: 0.0,
+    };
+
+    /// Refuses negative, infinite or NaN weights.
+    pub(crate) fn check(&self) -> Result<(), IndexError> {
+        let ok = |w: f32| w.is_finite() && w >= 0.0;
+        if ok(self.dense) && ok(self.keyword) {
+            Ok(())
+        } else {
+            Err(IndexError::BadWeights {
+                dense: self.dense,
+                keyword: self.keyword,
+            })
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

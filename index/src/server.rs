@@ -212,6 +212,7 @@ impl SearchIndex for QdrantServerIndex {
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
         schema::check_vector(self.dimension, || "search query".to_owned(), &query.vector)?;
+        query.weights.check()?;
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
@@ -223,15 +224,19 @@ impl SearchIndex for QdrantServerIndex {
                 .push(Condition::matches(schema::COLLECTION, any));
         }
         let candidates = schema::candidates(query.limit);
-        let mut request = QueryPointsBuilder::new(&self.collection).add_prefetch(
-            PrefetchQueryBuilder::default()
-                .query(Query::new_nearest(query.vector.clone()))
-                .using(schema::DENSE)
-                .limit(candidates as u64),
-        );
+        let mut request = QueryPointsBuilder::new(&self.collection);
+        let mut weights = Vec::new();
+        if query.weights.dense > 0.0 {
+            request = request.add_prefetch(
+                PrefetchQueryBuilder::default()
+                    .query(Query::new_nearest(query.vector.clone()))
+                    .using(schema::DENSE)
+                    .limit(candidates as u64),
+            );
+            weights.push(query.weights.dense);
+        }
         let sparse = self.analyzer.embed_query(&query.text);
-        let sides = if sparse.is_empty() { 1 } else { 2 };
-        if !sparse.is_empty() {
+        if !sparse.is_empty() && query.weights.keyword > 0.0 {
             request = request.add_prefetch(
                 PrefetchQueryBuilder::default()
                     .query(Query::new_nearest(VectorInput::new_sparse(
@@ -241,11 +246,18 @@ impl SearchIndex for QdrantServerIndex {
                     .using(schema::SPARSE)
                     .limit(candidates as u64),
             );
+            weights.push(query.weights.keyword);
+        }
+        let sides = weights.len();
+        if sides == 0 {
+            return Ok(Vec::new());
         }
         // As in the embedded engine: take the whole fused list and order ties
         // ourselves, so equal scores never make results flicker.
         let request = request
-            .query(Query::new_rrf(RrfBuilder::with_k(schema::RRF_K as u32)))
+            .query(Query::new_rrf(
+                RrfBuilder::with_k(schema::RRF_K as u32).weights(weights),
+            ))
             .filter(filter)
             .limit((candidates * sides) as u64)
             .with_payload(true);

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use ancre_index::{point_id, EdgeIndex, IndexError, SearchIndex, SearchQuery};
+use ancre_index::{point_id, EdgeIndex, FusionWeights, IndexError, SearchIndex, SearchQuery};
 use common::*;
 
 fn tmp() -> tempfile::TempDir {
@@ -115,6 +115,56 @@ fn keyword_path_finds_rare_word_without_accents() {
     assert_eq!(key(&hits[0]), (DOC_A, 1));
     let hits = index.search(&query(TENANT_B, "run", unit(2))).unwrap();
     assert_eq!(key(&hits[0]), (DOC_B2, 1));
+}
+
+#[test]
+fn weights_can_switch_either_side_off() {
+    let dir = tmp();
+    let index = loaded(dir.path());
+    // The keyword names DOC_A chunk 1, the vector points at DOC_A chunk 0.
+    let base = query(TENANT_A, "demenagement", near(seed_of(DOC_A, 0)));
+    let keyword = index
+        .search(&SearchQuery {
+            weights: FusionWeights::KEYWORD_ONLY,
+            ..base.clone()
+        })
+        .unwrap();
+    assert_eq!(key(&keyword[0]), (DOC_A, 1), "{keyword:?}");
+    assert_eq!(
+        keyword.len(),
+        1,
+        "only chunks holding the word: {keyword:?}"
+    );
+    let dense = index
+        .search(&SearchQuery {
+            weights: FusionWeights::DENSE_ONLY,
+            ..base.clone()
+        })
+        .unwrap();
+    assert_eq!(key(&dense[0]), (DOC_A, 0), "{dense:?}");
+    assert!(
+        dense.len() > 1,
+        "every chunk of the tenant is a dense candidate"
+    );
+    let none = SearchQuery {
+        weights: FusionWeights {
+            dense: 0.0,
+            keyword: 0.0,
+        },
+        ..base.clone()
+    };
+    assert!(index.search(&none).unwrap().is_empty());
+    let negative = SearchQuery {
+        weights: FusionWeights {
+            dense: -1.0,
+            keyword: 1.0,
+        },
+        ..base
+    };
+    assert!(matches!(
+        index.search(&negative),
+        Err(IndexError::BadWeights { .. })
+    ));
 }
 
 #[test]

@@ -3,12 +3,14 @@
 
 #![allow(dead_code)]
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use ancre_api::app::Server;
 use ancre_api::config::{ClerkConfig, Config};
 use ancre_testkit::jwks::{JwksServer, SigningKey};
 use ancre_testkit::pg::TestDb;
+use ancre_testkit::wait::until;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
@@ -219,5 +221,122 @@ pub fn s3_config() -> ancre_ingestion::storage::S3Config {
         bucket: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
         access_key_id: env("ANCRE_TEST_S3_ACCESS_KEY"),
         secret_access_key: env("ANCRE_TEST_S3_SECRET_KEY"),
+    }
+}
+
+/// Embedding on a busy 2-core machine is slow: generous, but bounded.
+pub const DEADLINE: Duration = Duration::from_secs(300);
+
+pub async fn document(app: &TestApp, user: &str, id: &str) -> Value {
+    let r = app
+        .call(user, Method::GET, &format!("/api/v1/documents/{id}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    body(r).await
+}
+
+/// Waits until the document is `indexed` or `failed`.
+pub async fn settled(app: &TestApp, user: &str, id: &str) -> Value {
+    until(&format!("document {id} to settle"), DEADLINE, || async {
+        let d = document(app, user, id).await;
+        matches!(d["status"].as_str(), Some("indexed" | "failed")).then_some(d)
+    })
+    .await
+}
+
+/// Uploads files into a new collection; returns (file name → document id).
+pub async fn ingest(app: &TestApp, user: &str, files: &[&str]) -> HashMap<String, String> {
+    let collection = collection(app, user, "Corpus").await;
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.rsplit('/').next().unwrap(), corpus(f)))
+        .collect();
+    let r = upload(app, user, &collection, &files).await;
+    let status = r.status();
+    let answer = body(r).await;
+    assert_eq!(status, 202, "{answer}");
+    answer["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["outcome"], "queued", "{f}");
+            (
+                f["filename"].as_str().unwrap().to_owned(),
+                f["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// One Server-Sent Event: its name and its data (as JSON).
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub name: String,
+    pub data: Value,
+}
+
+/// Reads a Server-Sent Events response one event at a time.
+pub struct SseReader {
+    response: Response,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(response: Response) -> Self {
+        SseReader {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event, or `None` once the stream has ended.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let name = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event:"))
+                    .map(|n| n.trim().to_owned());
+                let data: String = frame
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                match name {
+                    // Keep-alive comments have neither.
+                    None => continue,
+                    Some(name) => {
+                        let data = serde_json::from_str(&data).unwrap_or_else(|e| {
+                            panic!("event {name}: data is not JSON ({e}): {data}")
+                        });
+                        return Some(SseEvent { name, data });
+                    }
+                }
+            }
+            let chunk = tokio::time::timeout(DEADLINE, self.response.chunk())
+                .await
+                .expect("the stream keeps reporting")
+                .expect("the stream stays readable")?;
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+        }
+    }
+
+    /// Every remaining event, until the stream ends.
+    pub async fn all(mut self) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        while let Some(event) = self.next().await {
+            out.push(event);
+        }
+        out
     }
 }

@@ -3,7 +3,7 @@
 //! fully controlled.
 #![allow(dead_code)]
 
-use ancre_index::{ChunkPoint, EdgeIndex, Hit, SearchIndex, SearchQuery, Uuid};
+use ancre_index::{ChunkPoint, EdgeIndex, FusionWeights, Hit, SearchIndex, SearchQuery, Uuid};
 
 pub const MODEL: &str = "intfloat/multilingual-e5-small";
 pub const DIM: usize = 384;
@@ -105,6 +105,7 @@ pub fn query(tenant: Uuid, text: &str, vector: Vec<f32>) -> SearchQuery {
         text: text.to_owned(),
         vector,
         limit: 10,
+        weights: FusionWeights::default(),
     }
 }
 
