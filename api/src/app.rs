@@ -33,6 +33,8 @@ use ancre_ingestion::pipeline::{StageContext, WorkerConfig, Workers};
 use ancre_ingestion::search_index::SearchIndexProjector;
 use ancre_ingestion::storage::{LocalFolder, ObjectStore, S3Store};
 use ancre_projections::Projector;
+use ancre_rag::models::ChatModels;
+use ancre_rag::{Answerer, Retriever};
 
 use crate::auth::{self, clerk::ClerkVerifier, Authenticator};
 use crate::config::Config;
@@ -54,6 +56,10 @@ pub struct AppState {
     pub store: Arc<dyn ObjectStore>,
     /// The hybrid search index (written by the `search_index` projector).
     pub index: Arc<dyn SearchIndex>,
+    /// The chat models this deployment serves.
+    pub chat: Arc<ChatModels>,
+    /// Retrieval and chat models together: answers a question.
+    pub answerer: Arc<Answerer>,
 }
 
 impl AppState {
@@ -242,6 +248,16 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         all_projectors(store.clone(), commands.clone(), index.clone()),
     );
     let engine_running = Arc::new(AtomicBool::new(true));
+    let (embedder, local_model) = embedder_with_tokenizer(&config);
+    let chat = Arc::new(match &config.chat {
+        None => ChatModels::default(),
+        Some(endpoint) => ChatModels::with_endpoint(endpoint.clone()),
+    });
+    let answerer = Arc::new(Answerer::new(
+        Retriever::new(pool.clone(), index.clone(), embedder.clone()),
+        chat.clone(),
+        local_model.clone(),
+    ));
     let state = AppState {
         pool: pool.clone(),
         commands,
@@ -258,6 +274,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         engine_running: engine_running.clone(),
         store,
         index,
+        chat,
+        answerer,
     };
     let mut stop_engine = shutdown_rx.clone();
     let engine = tokio::spawn(async move {
@@ -269,7 +287,6 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         engine_running.store(false, Ordering::SeqCst);
     });
 
-    let (embedder, local_model) = embedder_with_tokenizer(&config);
     {
         // Load the weights in the background: the first upload need not wait.
         tokio::task::spawn_blocking(move || {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ancre_domain::UserId;
 use ancre_ingestion::embedders::openai::OpenAiEmbedderConfig;
+use ancre_rag::models::openai::OpenAiChatConfig;
 
 /// 50 MiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
@@ -70,6 +71,14 @@ pub struct Config {
     /// models we do not know), `ANCRE_EMBEDDING_BATCH` (64),
     /// `ANCRE_EMBEDDING_TIMEOUT_SECS` (60).
     pub remote_embedder: Option<OpenAiEmbedderConfig>,
+    /// `ANCRE_CHAT`: `extractive` (default: answers quoted from the sources,
+    /// offline) or `openai`. With `openai`: `OPENAI_API_KEY`,
+    /// `ANCRE_CHAT_BASE_URL` (default `ANCRE_OPENAI_BASE_URL`, else
+    /// `https://api.openai.com/v1`), `ANCRE_CHAT_MODEL` (the default model of
+    /// new assistants, `gpt-4o-mini`), `ANCRE_CHAT_TIMEOUT_SECS` (60: for the
+    /// first byte and between two pieces of an answer). `extractive` stays
+    /// available to every assistant.
+    pub chat: Option<OpenAiChatConfig>,
     /// `ANCRE_PIPELINE_WORKERS`: documents processed at once.
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
@@ -190,6 +199,31 @@ fn openai_embedder() -> Result<OpenAiEmbedderConfig, ConfigError> {
     })
 }
 
+/// The OpenAI-compatible chat endpoint's settings (see `Config::chat`).
+fn openai_chat() -> Result<OpenAiChatConfig, ConfigError> {
+    const OPENAI: &str = "https://api.openai.com/v1";
+    let api_base = var("ANCRE_CHAT_BASE_URL")
+        .or_else(|| var("ANCRE_OPENAI_BASE_URL"))
+        .unwrap_or_else(|| OPENAI.into());
+    let api_key = match var("OPENAI_API_KEY") {
+        Some(key) => key,
+        None if api_base != OPENAI => String::new(),
+        None => {
+            return Err(ConfigError(
+                "ANCRE_CHAT=openai needs OPENAI_API_KEY (or ANCRE_CHAT_BASE_URL for a \
+                 self-hosted server)"
+                    .into(),
+            ))
+        }
+    };
+    Ok(OpenAiChatConfig {
+        api_base,
+        api_key,
+        default_model: var("ANCRE_CHAT_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+        timeout: Duration::from_secs(parse("ANCRE_CHAT_TIMEOUT_SECS", 60)?),
+    })
+}
+
 impl Config {
     /// Reads `.env` (if any), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -254,7 +288,17 @@ impl Config {
                 )))
             }
         };
+        let chat = match var("ANCRE_CHAT").as_deref() {
+            None | Some("extractive") => None,
+            Some("openai") => Some(openai_chat()?),
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "ANCRE_CHAT={other:?}: use extractive or openai"
+                )))
+            }
+        };
         Ok(Config {
+            chat,
             remote_embedder,
             database_url,
             s3,
@@ -293,6 +337,7 @@ impl Config {
         let data_dir =
             std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple()));
         Config {
+            chat: None,
             remote_embedder: None,
             database_url: database_url.to_owned(),
             s3: None,

@@ -16,10 +16,12 @@
 //! - [`auth`]: dev bypass, Clerk session JWTs (JWKS), API keys; principals.
 //! - [`routes`]: one module per route group, plus the OpenAPI document.
 //! - [`telemetry`]: logs, request spans and the Prometheus metrics.
+//! - [`chat`]: one chat turn as a task: answer, record, report as frames.
 //! - [`cli`]: the sub-commands of the binary.
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod digest;

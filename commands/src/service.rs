@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use ancre_domain::assistant::{Assistant, AssistantCommand, AssistantError};
 use ancre_domain::collection::{Collection, CollectionCommand, CollectionError};
+use ancre_domain::conversation::{Conversation, ConversationCommand, ConversationError};
 use ancre_domain::document::{Document, DocumentCommand, DocumentError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
-use ancre_domain::{CollectionId, DocumentId, TenantId};
+use ancre_domain::{AssistantId, CollectionId, ConversationId, DocumentId, TenantId};
 use cqrs_es::{Aggregate, AggregateError};
 use postgres_es::PostgresCqrs;
 use sqlx::PgPool;
@@ -36,6 +38,8 @@ pub struct Commands {
     tenants: PostgresCqrs<Tenant>,
     collections: PostgresCqrs<Collection>,
     documents: PostgresCqrs<Document>,
+    assistants: PostgresCqrs<Assistant>,
+    conversations: PostgresCqrs<Conversation>,
 }
 
 impl Commands {
@@ -44,6 +48,8 @@ impl Commands {
             tenants: store::framework::<Tenant>(pool.clone(), ()),
             collections: store::framework::<Collection>(pool.clone(), ()),
             documents: store::framework::<Document>(pool.clone(), ()),
+            assistants: store::framework::<Assistant>(pool.clone(), ()),
+            conversations: store::framework::<Conversation>(pool.clone(), ()),
             pool,
         }
     }
@@ -93,6 +99,38 @@ impl Commands {
         execute(
             &self.pool,
             &self.documents,
+            &id.to_string(),
+            command,
+            metadata,
+        )
+        .await
+    }
+
+    pub async fn assistant(
+        &self,
+        id: AssistantId,
+        command: AssistantCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<AssistantError>> {
+        execute(
+            &self.pool,
+            &self.assistants,
+            &id.to_string(),
+            command,
+            metadata,
+        )
+        .await
+    }
+
+    pub async fn conversation(
+        &self,
+        id: ConversationId,
+        command: ConversationCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<ConversationError>> {
+        execute(
+            &self.pool,
+            &self.conversations,
             &id.to_string(),
             command,
             metadata,

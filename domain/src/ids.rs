@@ -64,6 +64,14 @@ uuid_id!(
     /// An API key of a tenant (the id, not the secret).
     ApiKeyId
 );
+uuid_id!(
+    /// An assistant: instructions and retrieval settings over some collections.
+    AssistantId
+);
+uuid_id!(
+    /// A conversation with one assistant: a sequence of turns.
+    ConversationId
+);
 
 /// A user as named by the identity provider (a Clerk user id such as
 /// `user_2abc…`, or `dev-user` under the development bypass). Opaque to us.

@@ -13,11 +13,15 @@
 //! - [`rejection`]: the kind of each refusal (not found, conflict, invalid).
 //! - [`role`]: member roles and what each may do.
 //! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
+//! - [`assistant`]: the `Assistant` aggregate (instructions, model, retrieval over collections).
 //! - [`collection`]: the `Collection` aggregate (a named set of documents).
+//! - [`conversation`]: the `Conversation` aggregate (turns with their citations and usage).
 //! - [`document`]: the `Document` aggregate (an uploaded file through the pipeline).
 //! - [`text`]: validation of user-given names and descriptions.
 
+pub mod assistant;
 pub mod collection;
+pub mod conversation;
 pub mod document;
 mod emit;
 pub mod ids;
@@ -28,7 +32,7 @@ pub mod role;
 pub mod tenant;
 pub mod text;
 
-pub use ids::{ApiKeyId, CollectionId, DocumentId, TenantId, UserId};
+pub use ids::{ApiKeyId, AssistantId, CollectionId, ConversationId, DocumentId, TenantId, UserId};
 pub use log::LogPosition;
 pub use plan::Plan;
 pub use rejection::{Rejection, RejectionKind};

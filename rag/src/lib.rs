@@ -1,6 +1,24 @@
 //! The query side of the product: hybrid retrieval (dense + BM25, fused by
 //! reciprocal rank), prompt assembly, chat models and citations.
 //!
-//! Nothing here yet: it arrives with the chat issue. Planned module map:
-//! `retrieval`, `prompt`, `models/` (extractive default, OpenAI-compatible),
-//! `citations`.
+//! Module map:
+//! - [`retrieval`]: a question → the numbered [`Source`]s an answer may cite,
+//!   restricted to the tenant and the assistant's collections in the index
+//!   query, then checked again against the read models.
+//! - [`prompt`]: the messages a chat model gets (instructions, rules in the
+//!   question's language, numbered sources, recent turns).
+//! - [`citations`]: markers `[n]` — dropping those that point nowhere, even
+//!   split across streamed tokens — and the citations they stand for.
+//! - [`models`]: the chat models a deployment serves (the extractive default,
+//!   and an OpenAI-compatible endpoint when configured).
+//! - [`answer`]: one question answered end to end, streamed as [`ChatEvent`]s.
+
+pub mod answer;
+pub mod citations;
+pub mod models;
+pub mod prompt;
+pub mod retrieval;
+
+pub use ancre_index::analyzer::Language;
+pub use answer::{Answered, Answerer, ChatEvent, Question};
+pub use retrieval::{RetrievalError, Retriever, Source};

@@ -1,4 +1,5 @@
-//! A local server that speaks OpenAI's embeddings protocol
+//! A local server that speaks OpenAI's embeddings protocol (and, in
+//! [`crate::openai_chat`], its Chat Completions streaming protocol)
 //! (`POST /v1/embeddings`, bearer key, `{model, input: [..], dimensions?}` →
 //! `{object: "list", data: [{object: "embedding", index, embedding}], model,
 //! usage}`; errors as `{"error": {message, type, param, code}}` with the HTTP
@@ -61,22 +62,25 @@ impl Failure {
 }
 
 #[derive(Default)]
-struct Shared {
-    requests: Vec<Value>,
-    failures: Vec<Failure>,
+pub(crate) struct Shared {
+    pub(crate) requests: Vec<Value>,
+    pub(crate) failures: Vec<Failure>,
+    pub(crate) chat_requests: Vec<Value>,
+    pub(crate) chat_script: Option<crate::openai_chat::ChatScript>,
+    pub(crate) chat_streams: crate::openai_chat::ChatStreams,
 }
 
 #[derive(Clone)]
-struct AppState {
+pub(crate) struct AppState {
     dimension: usize,
-    shared: Arc<Mutex<Shared>>,
+    pub(crate) shared: Arc<Mutex<Shared>>,
 }
 
 pub struct FakeOpenAi {
     pub addr: SocketAddr,
     /// Dimension of the vectors when the request names none.
     pub dimension: usize,
-    shared: Arc<Mutex<Shared>>,
+    pub(crate) shared: Arc<Mutex<Shared>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -85,6 +89,10 @@ impl FakeOpenAi {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let app = Router::new()
             .route("/v1/embeddings", post(embeddings))
+            .route(
+                "/v1/chat/completions",
+                post(crate::openai_chat::chat_completions),
+            )
             .with_state(AppState {
                 dimension,
                 shared: shared.clone(),
@@ -107,7 +115,7 @@ impl FakeOpenAi {
         format!("http://{}/v1", self.addr)
     }
 
-    /// The next requests fail with these, in order.
+    /// The next requests (embeddings or chat) fail with these, in order.
     pub fn fail_next(&self, failures: impl IntoIterator<Item = Failure>) {
         self.shared.lock().unwrap().failures.extend(failures);
     }
@@ -148,10 +156,32 @@ impl Drop for FakeOpenAi {
     }
 }
 
-fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Response {
+pub(crate) fn error(status: u16, kind: &str, code: Option<&str>, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap();
     let body = json!({"error": {"message": message, "type": kind, "param": null, "code": code}});
     (status, Json(body)).into_response()
+}
+
+/// What OpenAI answers before looking at a request: a wrong key (401), or
+/// the next queued failure. `None`: go on.
+pub(crate) fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if bearer != Some(API_KEY) {
+        return Some(error(
+            401,
+            "invalid_request_error",
+            Some("invalid_api_key"),
+            "Incorrect API key provided.",
+        ));
+    }
+    let mut shared = state.shared.lock().unwrap();
+    (!shared.failures.is_empty()).then(|| {
+        let f = shared.failures.remove(0);
+        error(f.status, f.kind, f.code, f.message)
+    })
 }
 
 async fn embeddings(
@@ -160,24 +190,8 @@ async fn embeddings(
     Json(request): Json<Value>,
 ) -> Response {
     state.shared.lock().unwrap().requests.push(request.clone());
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer != Some(API_KEY) {
-        return error(
-            401,
-            "invalid_request_error",
-            Some("invalid_api_key"),
-            "Incorrect API key provided.",
-        );
-    }
-    let failure = {
-        let mut shared = state.shared.lock().unwrap();
-        (!shared.failures.is_empty()).then(|| shared.failures.remove(0))
-    };
-    if let Some(f) = failure {
-        return error(f.status, f.kind, f.code, f.message);
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
     }
     let inputs: Vec<String> = match &request["input"] {
         Value::String(s) => vec![s.clone()],

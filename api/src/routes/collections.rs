@@ -1,7 +1,6 @@
 //! `/api/v1/collections`: the current tenant's collections of documents.
 //! Owners and members create, rename and delete them; billing users read.
 
-use ancre_commands::EventMetadata;
 use ancre_domain::collection::CollectionCommand;
 use ancre_domain::{CollectionId, Role};
 use ancre_projections::projectors::collections::NAME as COLLECTIONS;
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Page, Paginated, RequestId};
+use super::{metadata, Page, Paginated, RequestId};
 use crate::app::AppState;
 use crate::auth::TenantContext;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -67,10 +66,6 @@ pub struct CreateCollection {
 pub struct UpdateCollection {
     pub name: Option<String>,
     pub description: Option<String>,
-}
-
-fn metadata(ctx: &TenantContext, request: RequestId) -> EventMetadata {
-    EventMetadata::for_request(ctx.tenant_id(), ctx.principal.actor(), request.0)
 }
 
 async fn read_back(

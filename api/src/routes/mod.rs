@@ -2,7 +2,10 @@
 //! module only nests them and assembles the OpenAPI document.
 
 pub mod api_keys;
+pub mod assistants;
+pub mod chat;
 pub mod collections;
+pub mod conversations;
 pub mod docs;
 pub mod document_feed;
 pub mod documents;
@@ -15,7 +18,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::Router;
 
+use ancre_commands::EventMetadata;
+
 use crate::app::AppState;
+use crate::auth::TenantContext;
 use crate::telemetry::REQUEST_ID;
 
 /// Everything under `/api/v1`.
@@ -28,6 +34,9 @@ pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
         .merge(api_keys::router())
         .merge(collections::router())
         .merge(members::router())
+        .merge(assistants::router())
+        .merge(chat::router())
+        .merge(conversations::router())
 }
 
 /// `?limit=&offset=` of list endpoints.
@@ -61,6 +70,11 @@ pub struct Paginated<T> {
     pub total: i64,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Metadata of a command sent on behalf of the caller by this request.
+pub fn metadata(ctx: &TenantContext, request: RequestId) -> EventMetadata {
+    EventMetadata::for_request(ctx.tenant_id(), ctx.principal.actor(), request.0)
 }
 
 /// The request id set by the middleware (recorded in event metadata).

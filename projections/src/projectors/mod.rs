@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use crate::Projector;
 
+pub mod assistants;
 pub mod collections;
+pub mod conversations;
 pub mod documents;
 pub mod tenants;
 
@@ -14,6 +16,8 @@ pub fn all() -> Vec<Arc<dyn Projector>> {
         Arc::new(tenants::TenantsProjector),
         Arc::new(collections::CollectionsProjector),
         Arc::new(documents::DocumentsProjector),
+        Arc::new(assistants::AssistantsProjector),
+        Arc::new(conversations::ConversationsProjector),
     ]
 }
 

@@ -52,3 +52,25 @@ pub async fn list(
         .await?;
     Ok((items, total))
 }
+
+/// Which of `ids` are live collections of `tenant` (the others are unknown,
+/// deleted, or another tenant's: the caller cannot tell them apart).
+pub async fn existing(
+    pool: &PgPool,
+    tenant: TenantId,
+    ids: &[CollectionId],
+) -> Result<Vec<CollectionId>, sqlx::Error> {
+    let ids: Vec<uuid::Uuid> = ids.iter().map(|c| c.0).collect();
+    let found: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT collection_id FROM rm_collections WHERE tenant_id = $1 AND collection_id = ANY($2)",
+    )
+    .bind(tenant.0)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids
+        .into_iter()
+        .filter(|id| found.contains(id))
+        .map(CollectionId)
+        .collect())
+}

@@ -3,7 +3,10 @@
 //! *establish* the tenant during authentication (by API-key hash, by user).
 
 pub mod api_keys;
+pub mod assistants;
 pub mod chunks;
 pub mod collections;
+pub mod conversations;
 pub mod documents;
+pub mod passages;
 pub mod tenants;

@@ -1,0 +1,121 @@
+//! Chat models: one trait, and the set a deployment serves.
+//!
+//! `extractive` is always there: it needs no network and no key, and answers
+//! with sentences taken from the retrieved passages, labelled as such. An
+//! OpenAI-compatible endpoint, when configured, serves every other model id.
+
+pub mod extractive;
+pub mod openai;
+
+use std::sync::Arc;
+
+use ancre_domain::assistant::EXTRACTIVE_MODEL;
+use ancre_index::analyzer::Language;
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use crate::prompt::ChatMessage;
+use crate::Source;
+
+/// Everything a model may use to answer one question.
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    /// The model id the assistant names.
+    pub model: String,
+    pub temperature: f32,
+    /// The prompt (for models that read one).
+    pub messages: Vec<ChatMessage>,
+    /// The numbered sources (for models that work on passages directly).
+    pub sources: Vec<Source>,
+    pub question: String,
+    pub language: Language,
+}
+
+/// A piece of the answer as the model produces it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta {
+    Text(String),
+    /// What the model's provider counted, when it says (at the end).
+    Usage {
+        tokens_in: u64,
+        tokens_out: u64,
+    },
+}
+
+pub type DeltaStream = BoxStream<'static, Result<Delta, ChatError>>;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChatError {
+    /// The model could not be reached or gave up; the user may retry.
+    #[error("the chat model is unavailable: {0}")]
+    Unavailable(String),
+    /// The model refused the request (a key, a quota, a model name).
+    #[error("the chat model refused the request: {0}")]
+    Refused(String),
+}
+
+#[async_trait]
+pub trait ChatModel: Send + Sync {
+    /// Starts answering; the stream ends with the answer. Dropping the stream
+    /// stops generation (a remote call is cancelled).
+    async fn stream(&self, request: ChatRequest) -> Result<DeltaStream, ChatError>;
+}
+
+/// The chat models of a deployment.
+#[derive(Clone)]
+pub struct ChatModels {
+    extractive: Arc<extractive::Extractive>,
+    remote: Option<Arc<openai::OpenAiChat>>,
+    default_model: String,
+}
+
+impl Default for ChatModels {
+    /// The offline deployment: extractive answers only.
+    fn default() -> Self {
+        ChatModels {
+            extractive: Arc::new(extractive::Extractive::default()),
+            remote: None,
+            default_model: EXTRACTIVE_MODEL.to_owned(),
+        }
+    }
+}
+
+impl ChatModels {
+    /// Extractive answers, and every other model id from this endpoint
+    /// (whose default model becomes the default of new assistants).
+    pub fn with_endpoint(config: openai::OpenAiChatConfig) -> Self {
+        ChatModels {
+            default_model: config.default_model.clone(),
+            remote: Some(Arc::new(openai::OpenAiChat::new(config))),
+            ..Default::default()
+        }
+    }
+
+    /// The model new assistants get when they name none.
+    pub fn default_model(&self) -> &str {
+        &self.default_model
+    }
+
+    /// Whether an assistant may be set to `model`.
+    pub fn serves(&self, model: &str) -> bool {
+        self.get(model).is_some()
+    }
+
+    /// The model that answers for `model`, if this deployment has one.
+    pub fn get(&self, model: &str) -> Option<Arc<dyn ChatModel>> {
+        if model == EXTRACTIVE_MODEL {
+            return Some(self.extractive.clone());
+        }
+        self.remote
+            .clone()
+            .map(|remote| remote as Arc<dyn ChatModel>)
+    }
+
+    /// A sentence for a refused model id: what can be used instead.
+    pub fn available_models_hint(&self) -> String {
+        format!(
+            "this deployment serves only {EXTRACTIVE_MODEL:?} (answers extracted from your \
+             documents); set ANCRE_CHAT=openai to use other models"
+        )
+    }
+}

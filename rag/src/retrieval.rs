@@ -1,0 +1,148 @@
+//! Retrieval: the question is embedded (unless the assistant searches by
+//! keyword only), the search index is asked for the tenant's points in the
+//! assistant's live collections — dense and BM25 candidates fused by
+//! reciprocal rank with the assistant's weights — and every hit is checked
+//! against the read models before it becomes a [`Source`]: a point the index
+//! still holds for a deleted document, a foreign tenant or a collection the
+//! assistant no longer has can never reach a prompt.
+
+use std::sync::Arc;
+
+use ancre_domain::assistant::RetrievalSettings;
+use ancre_domain::{CollectionId, DocumentId, TenantId};
+use ancre_index::{FusionWeights, IndexError, SearchIndex, SearchQuery};
+use ancre_ingestion::embedders::{EmbedError, Embedder};
+use ancre_projections::read::{self, passages::PassageView};
+use sqlx::PgPool;
+
+/// A passage an answer may cite, numbered from 1 in rank order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub number: u32,
+    pub passage: PassageView,
+    /// Fused retrieval score: orders the sources of one question.
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetrievalError {
+    #[error("the question could not be embedded: {0}")]
+    Embedding(#[from] EmbedError),
+    #[error("the search index failed: {0}")]
+    Index(#[from] IndexError),
+    #[error("the read models could not be queried: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Hits asked of the index beyond `top_k`, so that a few points of deleted
+/// documents (removed from the index a moment after the read models) do not
+/// leave an answer short of sources.
+const OVERFETCH: usize = 8;
+
+#[derive(Clone)]
+pub struct Retriever {
+    pool: PgPool,
+    index: Arc<dyn SearchIndex>,
+    embedder: Arc<dyn Embedder>,
+}
+
+impl Retriever {
+    pub fn new(pool: PgPool, index: Arc<dyn SearchIndex>, embedder: Arc<dyn Embedder>) -> Self {
+        Retriever {
+            pool,
+            index,
+            embedder,
+        }
+    }
+
+    /// The sources for `question` with an assistant's settings.
+    pub async fn retrieve(
+        &self,
+        tenant: TenantId,
+        collections: &[CollectionId],
+        settings: &RetrievalSettings,
+        question: &str,
+    ) -> Result<Vec<Source>, RetrievalError> {
+        let weights = FusionWeights {
+            dense: settings.dense_weight,
+            keyword: settings.keyword_weight(),
+        };
+        self.search(
+            tenant,
+            collections,
+            question,
+            weights,
+            settings.top_k as usize,
+        )
+        .await
+    }
+
+    /// The best `limit` live passages of `collections` for `question`.
+    pub async fn search(
+        &self,
+        tenant: TenantId,
+        collections: &[CollectionId],
+        question: &str,
+        weights: FusionWeights,
+        limit: usize,
+    ) -> Result<Vec<Source>, RetrievalError> {
+        let vector = if weights.dense > 0.0 {
+            self.embedder.embed_query(question).await?
+        } else {
+            // Not searched (weight 0), but the index checks its shape.
+            vec![0.0; self.embedder.dimension()]
+        };
+        self.search_with_vector(tenant, collections, question, vector, weights, limit)
+            .await
+    }
+
+    /// [`Retriever::search`] with the question already embedded (`vector`).
+    pub async fn search_with_vector(
+        &self,
+        tenant: TenantId,
+        collections: &[CollectionId],
+        question: &str,
+        vector: Vec<f32>,
+        weights: FusionWeights,
+        limit: usize,
+    ) -> Result<Vec<Source>, RetrievalError> {
+        let collections = read::collections::existing(&self.pool, tenant, collections).await?;
+        if collections.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = SearchQuery {
+            tenant: tenant.0,
+            collections: Some(collections.iter().map(|c| c.0).collect()),
+            text: question.to_owned(),
+            vector,
+            limit: limit + OVERFETCH,
+            weights,
+        };
+        let index = self.index.clone();
+        let hits = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(|e| IndexError::engine("run a search", e))??;
+        let keys: Vec<(DocumentId, u32)> = hits
+            .iter()
+            .map(|h| (DocumentId(h.document), h.chunk_index))
+            .collect();
+        let mut live = read::passages::live(&self.pool, tenant, &collections, &keys).await?;
+        let mut sources = Vec::with_capacity(limit);
+        for hit in &hits {
+            let found = live.iter().position(|p| {
+                p.document_id.0 == hit.document && p.chunk_index == hit.chunk_index as i32
+            });
+            if let Some(i) = found {
+                sources.push(Source {
+                    number: sources.len() as u32 + 1,
+                    passage: live.swap_remove(i),
+                    score: hit.score,
+                });
+                if sources.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(sources)
+    }
+}
