@@ -28,8 +28,9 @@ struct Args {
     out: String,
     clients: usize,
     seconds: u64,
-    /// `all` (default), `log` (commands and projectors) or `ingestion`.
+    /// `all` (default), `log` (commands and projectors), `ingestion` or `retrieval`.
     only: String,
+    retrieval: retrieval::Options,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -38,6 +39,11 @@ fn args() -> anyhow::Result<Args> {
         clients: 16,
         seconds: 10,
         only: "all".into(),
+        retrieval: retrieval::Options {
+            set: "scifact-train".into(),
+            docs: 0,
+            sizes: vec![10_000, 100_000],
+        },
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -47,15 +53,25 @@ fn args() -> anyhow::Result<Args> {
             "--clients" => args.clients = value.parse()?,
             "--seconds" => args.seconds = value.parse()?,
             "--only" => args.only = value,
-            other => {
-                anyhow::bail!("unknown flag {other} (known: --out, --clients, --seconds, --only)")
+            "--eval" => args.retrieval.set = value,
+            "--eval-docs" => args.retrieval.docs = value.parse()?,
+            "--latency-sizes" => {
+                args.retrieval.sizes = value
+                    .split(',')
+                    .map(|s| s.trim().parse())
+                    .collect::<Result<_, _>>()?
             }
+            other => anyhow::bail!(
+                "unknown flag {other} (known: --out, --clients, --seconds, --only, --eval, \
+                 --eval-docs, --latency-sizes)"
+            ),
         }
     }
     Ok(args)
 }
 
 mod ingestion;
+mod retrieval;
 
 #[derive(Serialize)]
 pub struct Row {
@@ -105,8 +121,13 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
     let result = async {
         let mut report = run(&args, &url).await?;
-        if args.only != "log" {
+        if matches!(args.only.as_str(), "all" | "ingestion") {
             report.rows.extend(ingestion::run(&url).await?);
+        }
+        if matches!(args.only.as_str(), "all" | "retrieval") {
+            report
+                .rows
+                .extend(retrieval::run(&url, &args.retrieval).await?);
         }
         anyhow::Ok(report)
     }
@@ -142,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
-    if args.only == "ingestion" {
+    if args.only != "all" && args.only != "log" {
         return Ok(Report {
             started_at: chrono::Utc::now().to_rfc3339(),
             machine: machine(),

@@ -1,0 +1,564 @@
+//! Retrieval rows:
+//!
+//! - **Quality** on a BEIR-layout set of `../shared/eval` (`scifact-train` by
+//!   default): every corpus document is uploaded through the API as a
+//!   Markdown file (`# title` + text) and goes through the real pipeline
+//!   (parse → chunk → embed with the local model → index); each query then
+//!   runs through the product's `Retriever` three ways — keyword only, dense
+//!   only, hybrid with the assistants' default weights — and the documents of
+//!   the first chunks, de-duplicated, are scored: nDCG@10 and recall@10.
+//! - **Time to first token** of `POST /chat/{id}/stream` with the extractive
+//!   model, over the same collection (question embedding, retrieval, read-model
+//!   check, answer).
+//! - **Latency** of retrieval (index query + read-model check, the question
+//!   already embedded) at 10k and 100k chunks with 1 and 32 concurrent
+//!   clients. These chunks are synthetic (texts cut from the eval corpus,
+//!   random unit vectors, read-model rows written directly): only their
+//!   number matters here, and embedding 100k chunks would take hours.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ancre_api::config::Config;
+use ancre_domain::assistant::RetrievalSettings;
+use ancre_domain::{CollectionId, TenantId};
+use ancre_index::{ChunkPoint, EdgeIndex, FusionWeights, SearchIndex};
+use ancre_rag::Retriever;
+use anyhow::Context as _;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::Row;
+
+pub struct Options {
+    /// The eval set's folder name under `ANCRE_EVAL_DIR` (`../shared/eval`).
+    pub set: String,
+    /// Use only the first N corpus documents and the queries they answer (0: all).
+    pub docs: usize,
+    /// Chunk counts of the latency rows.
+    pub sizes: Vec<usize>,
+}
+
+struct EvalSet {
+    /// (id, title, text) in file order.
+    corpus: Vec<(String, String, String)>,
+    /// (id, text) of the queries that have judgements.
+    queries: Vec<(String, String)>,
+    /// query → (document → relevance).
+    qrels: HashMap<String, HashMap<String, u32>>,
+}
+
+fn read_set(name: &str, docs: usize) -> anyhow::Result<EvalSet> {
+    let dir =
+        PathBuf::from(std::env::var("ANCRE_EVAL_DIR").unwrap_or_else(|_| "../shared/eval".into()))
+            .join(name);
+    let lines = |file: &str| -> anyhow::Result<Vec<Value>> {
+        std::fs::read_to_string(dir.join(file))
+            .with_context(|| format!("{}/{file}", dir.display()))?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).context("a JSON line"))
+            .collect()
+    };
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let mut corpus: Vec<(String, String, String)> = lines("corpus.jsonl")?
+        .iter()
+        .map(|d| (text(d, "_id"), text(d, "title"), text(d, "text")))
+        .collect();
+    if docs > 0 {
+        corpus.truncate(docs);
+    }
+    let kept: HashSet<&str> = corpus.iter().map(|d| d.0.as_str()).collect();
+    let mut qrels: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    for line in std::fs::read_to_string(dir.join("qrels.tsv"))?
+        .lines()
+        .skip(1)
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() == 3 && kept.contains(f[1]) {
+            let score: u32 = f[2].trim().parse().unwrap_or(0);
+            if score > 0 {
+                qrels
+                    .entry(f[0].to_owned())
+                    .or_default()
+                    .insert(f[1].to_owned(), score);
+            }
+        }
+    }
+    let queries = lines("queries.jsonl")?
+        .iter()
+        .map(|q| (text(q, "_id"), text(q, "text")))
+        .filter(|(id, _)| qrels.contains_key(id))
+        .collect();
+    Ok(EvalSet {
+        corpus,
+        queries,
+        qrels,
+    })
+}
+
+/// nDCG@10 with linear gains (as trec_eval), and recall@10.
+fn score(ranked: &[String], relevant: &HashMap<String, u32>) -> (f64, f64) {
+    let dcg: f64 = ranked
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, d)| f64::from(*relevant.get(d).unwrap_or(&0)) / (i as f64 + 2.0).log2())
+        .sum();
+    let mut ideal: Vec<u32> = relevant.values().copied().collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, r)| f64::from(*r) / (i as f64 + 2.0).log2())
+        .sum();
+    let found = ranked
+        .iter()
+        .take(10)
+        .filter(|d| relevant.contains_key(*d))
+        .count();
+    (
+        if idcg > 0.0 { dcg / idcg } else { 0.0 },
+        found as f64 / relevant.len() as f64,
+    )
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
+    let set = read_set(&options.set, options.docs)?;
+    let mut config = Config::for_database(url);
+    config.dev_auth_bypass = true;
+    config.pdf_worker = std::env::var("ANCRE_PDF_WORKER").ok().map(Into::into);
+    config.max_upload_files = 50;
+    let server = ancre_api::app::start(config.clone()).await?;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let mut rows = Vec::new();
+
+    // Ingest the corpus through the API.
+    let collection: Value = http
+        .post(format!("{base}/api/v1/collections"))
+        .json(&serde_json::json!({ "name": format!("eval {}", options.set) }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let collection_id = collection["id"]
+        .as_str()
+        .context("collection id")?
+        .to_owned();
+    let started = Instant::now();
+    let mut queued = 0usize;
+    for batch in set.corpus.chunks(50) {
+        let mut form = reqwest::multipart::Form::new();
+        for (id, title, text) in batch {
+            let markdown = format!("# {title}\n\n{text}\n");
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(markdown.into_bytes())
+                    .file_name(format!("{id}.md")),
+            );
+        }
+        let answer: Value = http
+            .post(format!("{base}/api/v1/documents/upload/{collection_id}"))
+            .multipart(form)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        queued += answer["documents"]
+            .as_array()
+            .map_or(0, |d| d.iter().filter(|d| d["outcome"] == "queued").count());
+    }
+    let count = |status: &'static str| {
+        let http = http.clone();
+        let url = format!(
+            "{base}/api/v1/documents?collection_id={collection_id}&status={status}&limit=1"
+        );
+        async move {
+            let page: Value = http.get(url).send().await?.json().await?;
+            anyhow::Ok(page["total"].as_u64().unwrap_or(0) as usize)
+        }
+    };
+    let mut last_report = Instant::now();
+    loop {
+        let (indexed, failed) = (count("indexed").await?, count("failed").await?);
+        if indexed + failed >= queued {
+            anyhow::ensure!(failed == 0, "{failed} eval documents failed to ingest");
+            break;
+        }
+        if last_report.elapsed() > Duration::from_secs(30) {
+            eprintln!(
+                "bench: {} eval documents indexed of {queued} after {:.0} s",
+                indexed,
+                started.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let ingest_seconds = started.elapsed().as_secs_f64();
+    rows.push(Row::info(
+        format!("{}: corpus ingested ({queued} docs)", options.set),
+        ingest_seconds,
+        "s",
+    ));
+
+    // Document id → corpus id (the file name).
+    let mut corpus_id: HashMap<Uuid, String> = HashMap::new();
+    loop {
+        let page: Value = http
+            .get(format!(
+                "{base}/api/v1/documents?collection_id={collection_id}&limit=200&offset={}",
+                corpus_id.len()
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let items = page["items"].as_array().context("documents page")?;
+        for d in items {
+            let id: Uuid = d["id"].as_str().context("id")?.parse()?;
+            let name = d["filename"].as_str().context("filename")?;
+            corpus_id.insert(id, name.trim_end_matches(".md").to_owned());
+        }
+        if items.is_empty() || corpus_id.len() >= page["total"].as_u64().unwrap_or(0) as usize {
+            break;
+        }
+    }
+
+    let tenant = ancre_api::auth::dev_tenant();
+    let collections = [CollectionId(collection_id.parse()?)];
+    let embedder = ancre_api::app::embedder(&config);
+    let retriever = Retriever::new(
+        server.state.pool.clone(),
+        server.state.index.clone(),
+        embedder.clone(),
+    );
+    let hybrid = RetrievalSettings::default();
+    let modes = [
+        ("keyword only", FusionWeights::KEYWORD_ONLY),
+        ("dense only", FusionWeights::DENSE_ONLY),
+        (
+            "hybrid",
+            FusionWeights {
+                dense: hybrid.dense_weight,
+                keyword: hybrid.keyword_weight(),
+            },
+        ),
+    ];
+    let mut totals = vec![(0.0, 0.0); modes.len()];
+    for (qid, text) in &set.queries {
+        let vector = embedder.embed_query(text).await?;
+        for (m, (_, weights)) in modes.iter().enumerate() {
+            let sources = retriever
+                .search_with_vector(tenant, &collections, text, vector.clone(), *weights, 50)
+                .await?;
+            let mut ranked: Vec<String> = Vec::new();
+            for s in &sources {
+                let doc = corpus_id
+                    .get(&s.passage.document_id.0)
+                    .cloned()
+                    .unwrap_or_default();
+                if !ranked.contains(&doc) {
+                    ranked.push(doc);
+                }
+            }
+            let (ndcg, recall) = score(&ranked, &set.qrels[qid]);
+            totals[m].0 += ndcg;
+            totals[m].1 += recall;
+        }
+    }
+    let n = set.queries.len().max(1) as f64;
+    for (m, (mode, _)) in modes.iter().enumerate() {
+        let ndcg = totals[m].0 / n;
+        let is_target = options.set == "scifact-train" && *mode == "hybrid" && options.docs == 0;
+        rows.push(Row {
+            name: format!(
+                "{}: nDCG@10 {mode} ({} queries)",
+                options.set,
+                set.queries.len()
+            ),
+            value: ndcg,
+            unit: "",
+            target: if is_target { ">= 0.72" } else { "" },
+            met: is_target.then_some(ndcg >= 0.72),
+        });
+        rows.push(Row::info(
+            format!("{}: recall@10 {mode}", options.set),
+            totals[m].1 / n,
+            "",
+        ));
+    }
+
+    // Time to first token, extractive model, over the eval collection.
+    let assistant: Value = http
+        .post(format!("{base}/api/v1/assistants"))
+        .json(&serde_json::json!({ "name": "bench", "collections": [collection_id] }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let assistant = assistant["id"].as_str().context("assistant id")?.to_owned();
+    let mut first_tokens = Vec::new();
+    for (_, text) in set.queries.iter().take(50) {
+        let started = Instant::now();
+        let mut response = http
+            .post(format!("{base}/api/v1/chat/{assistant}/stream"))
+            .json(&serde_json::json!({ "message": text }))
+            .send()
+            .await?
+            .error_for_status()?;
+        let mut buffer = String::new();
+        let mut first = None;
+        while let Some(chunk) = response.chunk().await? {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            if first.is_none() && buffer.contains("event: token") {
+                first = Some(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        first_tokens.push(first.context("a token event")?);
+    }
+    first_tokens.sort_by(f64::total_cmp);
+    let p50 = percentile(&first_tokens, 50.0);
+    rows.push(Row {
+        name: "chat: time to first SSE token p50 (extractive)".into(),
+        value: p50,
+        unit: "ms",
+        target: "<= 150",
+        met: Some(p50 <= 150.0),
+    });
+    rows.push(Row::info(
+        "chat: time to first SSE token p99 (extractive)".into(),
+        percentile(&first_tokens, 99.0),
+        "ms",
+    ));
+    let queries: Vec<String> = set.queries.iter().map(|q| q.1.clone()).collect();
+    let texts: Vec<String> = set.corpus.iter().map(|d| d.2.clone()).collect();
+    let pool = server.state.pool.clone();
+    let dimension = embedder.dimension();
+    rows.extend(latency(&pool, &options.sizes, &texts, &queries, dimension).await?);
+    server.stop().await;
+    Ok(rows)
+}
+
+/// Synthetic chunks of one tenant: 10 per document, one collection.
+async fn latency(
+    pool: &sqlx::PgPool,
+    sizes: &[usize],
+    texts: &[String],
+    queries: &[String],
+    dimension: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let dir = std::env::temp_dir().join(format!("ancre-bench-index-{}", std::process::id()));
+    let index = Arc::new(EdgeIndex::recreate(&dir, "bench-random", dimension)?);
+    let tenant = TenantId::new();
+    let collection = CollectionId::new();
+    sqlx::query(
+        "INSERT INTO rm_collections (collection_id, tenant_id, name, description, created_at, updated_at)
+         VALUES ($1, $2, 'bench', '', now(), now())",
+    )
+    .bind(collection.0)
+    .bind(tenant.0)
+    .execute(pool)
+    .await?;
+    let words: Vec<&str> = texts.iter().flat_map(|t| t.split_whitespace()).collect();
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut unit = move || -> Vec<f32> {
+        let mut v: Vec<f32> = (0..dimension)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                (rng as f64 / u64::MAX as f64 * 2.0 - 1.0) as f32
+            })
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= norm);
+        v
+    };
+    let retriever = Retriever::new(pool.clone(), index.clone(), Arc::new(NoEmbedder(dimension)));
+    let mut rows = Vec::new();
+    let mut loaded = 0usize;
+    for &size in sizes {
+        // Load up to `size` chunks, 10 per document, 1000 documents per batch.
+        while loaded < size {
+            let mut points = Vec::new();
+            let (mut docs, mut idx, mut chunk_texts) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..1000.min((size - loaded) / 10) {
+                let document = Uuid::new_v4();
+                sqlx::query(
+                    "INSERT INTO rm_documents (document_id, tenant_id, collection_id, filename, media_type,
+                            size_bytes, sha256, storage_key, status, created_at, updated_at)
+                     VALUES ($1, $2, $3, 'bench.md', 'text/markdown', 0, '', '', 'indexed', now(), now())",
+                )
+                .bind(document)
+                .bind(tenant.0)
+                .bind(collection.0)
+                .execute(pool)
+                .await?;
+                for c in 0..10u32 {
+                    let start = (loaded * 37 + c as usize * 61) % words.len().max(1);
+                    let text: String = words
+                        .iter()
+                        .cycle()
+                        .skip(start)
+                        .take(60)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    points.push(ChunkPoint {
+                        tenant: tenant.0,
+                        collection: collection.0,
+                        document,
+                        chunk_index: c,
+                        page: 1,
+                        char_start: 0,
+                        char_end: text.chars().count() as u32,
+                        text: text.clone(),
+                        vector: unit(),
+                    });
+                    docs.push(document);
+                    idx.push(c as i32);
+                    chunk_texts.push(text);
+                }
+                loaded += 10;
+            }
+            sqlx::query(
+                "INSERT INTO rm_chunks (document_id, chunk_index, tenant_id, page, page_label, heading_path,
+                        char_start, char_end, token_count, text)
+                 SELECT d, i, $1, 1, NULL, '{}', 0, length(t), 60, t
+                   FROM unnest($2::uuid[], $3::int[], $4::text[]) AS x(d, i, t)",
+            )
+            .bind(tenant.0)
+            .bind(&docs)
+            .bind(&idx)
+            .bind(&chunk_texts)
+            .execute(pool)
+            .await?;
+            let index = index.clone();
+            tokio::task::spawn_blocking(move || index.upsert(&points)).await??;
+        }
+        let started = Instant::now();
+        {
+            let index = index.clone();
+            tokio::task::spawn_blocking(move || {
+                index.flush()?;
+                index.optimize()
+            })
+            .await??;
+        }
+        rows.push(Row::info(
+            format!("retrieval: index optimize at {size} chunks"),
+            started.elapsed().as_secs_f64(),
+            "s",
+        ));
+        for clients in [1usize, 32] {
+            let per_client = if clients == 1 { 200 } else { 20 };
+            let mut tasks = Vec::new();
+            for c in 0..clients {
+                let retriever = retriever.clone();
+                let queries: Vec<(String, Vec<f32>)> = (0..per_client)
+                    .map(|q| {
+                        (
+                            queries[(c * per_client + q) % queries.len()].clone(),
+                            unit(),
+                        )
+                    })
+                    .collect();
+                tasks.push(tokio::spawn(async move {
+                    let mut times = Vec::new();
+                    for (text, vector) in queries {
+                        let started = Instant::now();
+                        retriever
+                            .search_with_vector(
+                                tenant,
+                                &[collection],
+                                &text,
+                                vector,
+                                FusionWeights::default(),
+                                6,
+                            )
+                            .await?;
+                        times.push(started.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    anyhow::Ok(times)
+                }));
+            }
+            let mut times = Vec::new();
+            for t in tasks {
+                times.extend(t.await??);
+            }
+            times.sort_by(f64::total_cmp);
+            let p99 = percentile(&times, 99.0);
+            rows.push(Row::info(
+                format!("retrieval p50, {size} chunks, {clients} client(s)"),
+                percentile(&times, 50.0),
+                "ms",
+            ));
+            let is_target = size == 100_000;
+            rows.push(Row {
+                name: format!("retrieval p99, {size} chunks, {clients} client(s)"),
+                value: p99,
+                unit: "ms",
+                target: if is_target { "<= 50" } else { "" },
+                met: is_target.then_some(p99 <= 50.0),
+            });
+        }
+    }
+    drop(retriever);
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(rows)
+}
+
+/// The latency rows pass their vectors in: nothing is embedded.
+struct NoEmbedder(usize);
+
+impl ancre_ingestion::chunker::TokenCounter for NoEmbedder {
+    fn count(&self, text: &str) -> usize {
+        text.split_whitespace().count()
+    }
+}
+
+#[async_trait::async_trait]
+impl ancre_ingestion::embedders::Embedder for NoEmbedder {
+    fn model(&self) -> &str {
+        "bench-random"
+    }
+    fn dimension(&self) -> usize {
+        self.0
+    }
+    fn batch_size(&self) -> usize {
+        1
+    }
+    async fn embed_passages(
+        &self,
+        _: &[String],
+    ) -> Result<Vec<Vec<f32>>, ancre_ingestion::embedders::EmbedError> {
+        Err(ancre_ingestion::embedders::EmbedError::Permanent(
+            "the latency bench embeds nothing".into(),
+        ))
+    }
+    async fn embed_query(
+        &self,
+        _: &str,
+    ) -> Result<Vec<f32>, ancre_ingestion::embedders::EmbedError> {
+        Err(ancre_ingestion::embedders::EmbedError::Permanent(
+            "the latency bench embeds nothing".into(),
+        ))
+    }
+}
