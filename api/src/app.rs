@@ -135,6 +135,7 @@ pub async fn object_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore
 /// Every projector this process runs: the read models, and the workers that
 /// act on other targets (stored files, the pipeline's queue, the search index).
 pub fn all_projectors(
+    config: &Config,
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
     index: Arc<dyn SearchIndex>,
@@ -144,7 +145,10 @@ pub fn all_projectors(
     all.push(Arc::new(CollectionCleanup::new(commands.clone())));
     all.push(Arc::new(PipelineJobs));
     all.push(Arc::new(ChunksProjector::new(store.clone())));
-    all.push(Arc::new(SearchIndexProjector::new(index, store, commands)));
+    all.push(Arc::new(
+        SearchIndexProjector::new(index, store, commands)
+            .optimize_every(config.index_optimize_every),
+    ));
     all
 }
 
@@ -245,7 +249,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        all_projectors(store.clone(), commands.clone(), index.clone()),
+        all_projectors(&config, store.clone(), commands.clone(), index.clone()),
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let (embedder, local_model) = embedder_with_tokenizer(&config);

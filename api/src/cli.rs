@@ -55,6 +55,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             // The embedded search index is opened only if a command uses it (a
             // rebuild of `search_index`): `status` must work beside a running server.
             let projectors = crate::app::all_projectors(
+                &config,
                 crate::app::object_store(&config).await?,
                 commands,
                 crate::app::search_index(&config).await?,

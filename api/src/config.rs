@@ -37,6 +37,9 @@ pub struct Config {
     /// `ANCRE_INDEX_DIR`: the embedded search index (qdrant-edge), default
     /// `${ANCRE_DATA_DIR}/index`. One process at a time may hold it.
     pub index_dir: PathBuf,
+    /// `ANCRE_INDEX_OPTIMIZE_EVERY`: the embedded index builds its search
+    /// structures in the background after this many new chunks (20000).
+    pub index_optimize_every: usize,
     /// `ANCRE_QDRANT_URL` (gRPC, e.g. `http://qdrant:6334`) with
     /// `ANCRE_QDRANT_API_KEY`: use a Qdrant server as the search index
     /// instead of the embedded one.
@@ -314,6 +317,10 @@ impl Config {
             projector_poll_interval: Duration::from_millis(parse("ANCRE_PROJECTOR_POLL_MS", 500)?),
             log_json: log_format == "json",
             index_dir: parse("ANCRE_INDEX_DIR", data_dir.join("index"))?,
+            index_optimize_every: parse(
+                "ANCRE_INDEX_OPTIMIZE_EVERY",
+                ancre_ingestion::search_index::DEFAULT_OPTIMIZE_EVERY,
+            )?,
             qdrant: var("ANCRE_QDRANT_URL").map(|url| QdrantConfig {
                 url,
                 api_key: var("ANCRE_QDRANT_API_KEY"),
@@ -350,6 +357,7 @@ impl Config {
             projector_poll_interval: Duration::from_millis(500),
             log_json: false,
             index_dir: data_dir.join("index"),
+            index_optimize_every: ancre_ingestion::search_index::DEFAULT_OPTIMIZE_EVERY,
             qdrant: None,
             data_dir,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,

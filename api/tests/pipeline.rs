@@ -171,6 +171,43 @@ async fn documents_of_every_format_are_parsed_chunked_embedded_and_indexed() {
     };
     assert_eq!(first_on("Hi"), Some(2));
     assert_eq!(first_on("A table"), Some(3));
+    // Slide 2 is hidden from the slide show, and its chunks say so.
+    for c in &slides {
+        assert_eq!(c["hidden_slide"], c["page"] == 2, "{c}");
+    }
+}
+
+#[tokio::test]
+async fn the_index_is_optimized_in_the_background_while_documents_keep_coming() {
+    // Optimize after every document: optimizations overlap the indexing of
+    // the next ones, which must still all land, whole and searchable.
+    let app = TestApp::start_with(|c| c.index_optimize_every = 1).await;
+    let tenant = app.tenant_of("alice", "Acme").await;
+    let ids = ingest(
+        &app,
+        "alice",
+        &[
+            "md/gzt-README.fr.md",
+            "txt/IEEEtrantools_doc.txt",
+            "html/handbook-fr-sect.apt-get.html",
+        ],
+    )
+    .await;
+    let mut total = 0;
+    for id in ids.values() {
+        let d = settled(&app, "alice", id).await;
+        assert_eq!(d["status"], "indexed", "{d}");
+        assert_eq!(
+            points(&app, &tenant, Some(id)),
+            d["chunks"].as_u64().unwrap()
+        );
+        total += d["chunks"].as_u64().unwrap();
+    }
+    assert_eq!(points(&app, &tenant, None), total);
+    let hits = search(&app, &tenant, "Gazette Société Mathématique");
+    assert!(hits
+        .iter()
+        .any(|h| h.document == uuid(&ids["gzt-README.fr.md"])));
 }
 
 #[tokio::test]
@@ -375,6 +412,33 @@ async fn deleting_removes_the_file_its_artifacts_chunks_and_points_and_other_ten
     .await;
     until("the points to go", DEADLINE, || async {
         (points(&app, &alice, None) == 0).then_some(())
+    })
+    .await;
+    assert!(search(&app, &alice, "Gazette Société Mathématique").is_empty());
+
+    // Deleting a collection takes its documents' points with them.
+    let ids = ingest(&app, "alice", &["md/gzt-README.fr.md"]).await;
+    let id = &ids["gzt-README.fr.md"];
+    assert_eq!(settled(&app, "alice", id).await["status"], "indexed");
+    assert!(points(&app, &alice, None) > 0);
+    let collection = document(&app, "alice", id).await["collection_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .call(
+            "alice",
+            Method::DELETE,
+            &format!("/api/v1/collections/{collection}"),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    until("the collection's points to go", DEADLINE, || async {
+        (points(&app, &alice, None) == 0).then_some(())
+    })
+    .await;
+    until("the collection's files to go", DEADLINE, || async {
+        files_under(&folder).is_empty().then_some(())
     })
     .await;
     assert!(search(&app, &alice, "Gazette Société Mathématique").is_empty());

@@ -158,7 +158,7 @@ impl EdgeIndex {
     /// as in the Qdrant server whose optimizers work beside updates through proxy
     /// segments; `flush` and `clear` wait for it. Once a segment has an HNSW
     /// graph, its dense search is approximate, so results may shift slightly.
-    pub fn optimize(&self) -> Result<(), IndexError> {
+    fn optimize_now(&self) -> Result<(), IndexError> {
         let _one_at_a_time = self.optimizing.lock().map_err(|_| IndexError::Poisoned)?;
         let guard = self.read()?;
         shard(&guard)?
@@ -196,6 +196,10 @@ impl EdgeIndex {
 impl SearchIndex for EdgeIndex {
     fn model(&self) -> &str {
         &self.meta.model
+    }
+
+    fn optimize(&self) -> Result<(), IndexError> {
+        self.optimize_now()
     }
 
     fn upsert(&self, points: &[ChunkPoint]) -> Result<(), IndexError> {

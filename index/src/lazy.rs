@@ -83,4 +83,8 @@ impl SearchIndex for LazyEdgeIndex {
     fn flush(&self) -> Result<(), IndexError> {
         self.get()?.flush()
     }
+
+    fn optimize(&self) -> Result<(), IndexError> {
+        self.get()?.optimize()
+    }
 }

@@ -143,6 +143,13 @@ pub trait SearchIndex: Send + Sync {
     /// so a crash loses everything since the last flush (a clean drop flushes).
     /// Call it once per ingested document or batch (~0.1–0.2 s of fsync).
     fn flush(&self) -> Result<(), IndexError>;
+    /// Builds the search structures (HNSW graphs, merged segments) for what
+    /// was written since: searches stay correct without it, but slow down as
+    /// an index grows. Long and blocking; searches and writes go on meanwhile
+    /// but `flush` waits for it. A Qdrant server optimizes by itself: no-op.
+    fn optimize(&self) -> Result<(), IndexError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

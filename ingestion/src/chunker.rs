@@ -28,6 +28,10 @@ pub struct Chunk {
     pub index: usize,
     pub page: u32,
     pub page_label: Option<String>,
+    /// On a slide hidden from the slide show (PPTX). Absent from artifacts
+    /// written before the flag existed: those were never hidden.
+    #[serde(default)]
+    pub hidden: bool,
     pub heading_path: Vec<String>,
     /// Offsets in characters into the page text.
     pub char_start: usize,
@@ -134,6 +138,7 @@ fn emit(
         index: out.len(),
         page: page.number,
         page_label: page.label.clone(),
+        hidden: page.hidden,
         heading_path: section.heading_path.clone(),
         char_start: start,
         char_end: end,

@@ -82,10 +82,10 @@ impl Projector for ChunksProjector {
                     .collect();
                 sqlx::query(
                     "INSERT INTO rm_chunks (document_id, tenant_id, chunk_index, page, page_label,
-                        heading_path, char_start, char_end, token_count, text)
-                     SELECT $1, $2, i, p, l, ARRAY(SELECT jsonb_array_elements_text(h::jsonb)), s, e, t, x
+                        heading_path, char_start, char_end, token_count, text, hidden)
+                     SELECT $1, $2, i, p, l, ARRAY(SELECT jsonb_array_elements_text(h::jsonb)), s, e, t, x, v
                        FROM UNNEST($3::int[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
-                                   $9::int[], $10::text[]) AS u(i, p, l, h, s, e, t, x)",
+                                   $9::int[], $10::text[], $11::bool[]) AS u(i, p, l, h, s, e, t, x, v)",
                 )
                 .bind(document)
                 .bind(tenant.0)
@@ -97,6 +97,7 @@ impl Projector for ChunksProjector {
                 .bind(ints(|c| c.char_end))
                 .bind(ints(|c| c.token_count))
                 .bind(chunks.iter().map(|c| c.text.clone()).collect::<Vec<_>>())
+                .bind(chunks.iter().map(|c| c.hidden).collect::<Vec<_>>())
                 .execute(&mut *tx)
                 .await?;
             }

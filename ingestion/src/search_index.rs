@@ -14,11 +14,18 @@
 //! commit replays the batch, a crash after it finds the batch on disk
 //! (qdrant-edge 0.7.2 does not replay its WAL, hence the explicit flush).
 //!
+//! After every [`DEFAULT_OPTIMIZE_EVERY`] points written (configurable), the index is optimized in
+//! the background (HNSW graphs, merged segments): without it every search is
+//! exact over unindexed segments and slows down as the index grows. Indexing
+//! waits at its next flush while an optimization runs.
+//!
 //! A document whose artifacts cannot become points (unreadable artifact,
 //! vectors of another model than the index's) fails with the reason instead
 //! of stopping the projector; storage or index trouble is retried.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use ancre_commands::{CommandError, Commands};
 use ancre_domain::document::{Document, DocumentCommand, DocumentError, DocumentEvent};
@@ -40,10 +47,17 @@ const ACTOR: &str = "search_index";
 /// Stage named in the `DocumentFailed` events this projector causes.
 const STAGE: &str = "index";
 
+/// Points written between two background optimizations, by default.
+pub const DEFAULT_OPTIMIZE_EVERY: usize = 20_000;
+
 pub struct SearchIndexProjector {
     index: Arc<dyn SearchIndex>,
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
+    /// Points written since the last optimization started.
+    since_optimize: AtomicUsize,
+    optimizing: Arc<AtomicBool>,
+    optimize_every: usize,
 }
 
 impl SearchIndexProjector {
@@ -56,7 +70,39 @@ impl SearchIndexProjector {
             index,
             store,
             commands,
+            since_optimize: AtomicUsize::new(0),
+            optimizing: Arc::new(AtomicBool::new(false)),
+            optimize_every: DEFAULT_OPTIMIZE_EVERY,
         }
+    }
+
+    /// Optimizes after every `points` points written (at least 1).
+    pub fn optimize_every(mut self, points: usize) -> Self {
+        self.optimize_every = points.max(1);
+        self
+    }
+
+    /// Counts `points` written; past `optimize_every`, starts an
+    /// optimization in the background unless one is running.
+    fn wrote(&self, points: usize) {
+        let total = self.since_optimize.fetch_add(points, Ordering::Relaxed) + points;
+        if total < self.optimize_every || self.optimizing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.since_optimize.store(0, Ordering::Relaxed);
+        let (index, running) = (self.index.clone(), self.optimizing.clone());
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            match index.optimize() {
+                Ok(()) => tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index optimized"
+                ),
+                // Searches stay correct, only slower; the next batch retries.
+                Err(e) => tracing::warn!(error = %e, "search index optimization failed"),
+            }
+            running.store(false, Ordering::Release);
+        });
     }
 
     /// Runs a blocking index call off the async runtime.
@@ -215,6 +261,7 @@ impl Projector for SearchIndexProjector {
     ) -> Result<(), ProjectionError> {
         let mut reports = Vec::new();
         let mut written = false;
+        let mut new_points = 0;
         for event in events {
             let tenant = || {
                 event
@@ -227,6 +274,7 @@ impl Projector for SearchIndexProjector {
                     match self.index_document(tx, event, tenant, &vectors_key).await? {
                         Outcome::Indexed(points) => {
                             written = true;
+                            new_points += points as usize;
                             reports.push((
                                 event,
                                 tenant,
@@ -262,6 +310,7 @@ impl Projector for SearchIndexProjector {
         }
         if written {
             self.blocking(|index| index.flush()).await.map_err(target)?;
+            self.wrote(new_points);
         }
         for (event, tenant, command) in reports {
             self.report(event, tenant, command).await?;

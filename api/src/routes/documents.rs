@@ -433,6 +433,8 @@ pub struct ChunkResponse {
     pub page: i32,
     /// The number printed on the page, when it differs or exists ("iv", "237").
     pub page_label: Option<String>,
+    /// On a slide hidden from the slide show (PPTX); still searchable.
+    pub hidden_slide: bool,
     pub heading_path: Vec<String>,
     /// Offsets in characters into the page's text.
     pub char_start: i32,
@@ -462,6 +464,7 @@ pub async fn chunks(
                 index: c.chunk_index,
                 page: c.page,
                 page_label: c.page_label,
+                hidden_slide: c.hidden,
                 heading_path: c.heading_path,
                 char_start: c.char_start,
                 char_end: c.char_end,

@@ -8,6 +8,7 @@ pub struct ChunkView {
     pub chunk_index: i32,
     pub page: i32,
     pub page_label: Option<String>,
+    pub hidden: bool,
     pub heading_path: Vec<String>,
     pub char_start: i32,
     pub char_end: i32,
@@ -24,7 +25,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<ChunkView>, i64), sqlx::Error> {
     let items = sqlx::query_as(
-        "SELECT chunk_index, page, page_label, heading_path, char_start, char_end, token_count, text
+        "SELECT chunk_index, page, page_label, hidden, heading_path, char_start, char_end, token_count, text
            FROM rm_chunks WHERE tenant_id = $1 AND document_id = $2
           ORDER BY chunk_index LIMIT $3 OFFSET $4",
     )
