@@ -148,8 +148,10 @@ async fn main() -> anyhow::Result<()> {
             Some(false) => "NO",
             None => "-",
         };
+        // Scores (no unit) need three decimals; rates and times one.
+        let decimals = if r.unit.is_empty() { 3 } else { 1 };
         println!(
-            "{:<52} {:>12.1} {:<6} {:<14} {}",
+            "{:<52} {:>12.decimals$} {:<6} {:<14} {}",
             r.name, r.value, r.unit, r.target, met
         );
     }
