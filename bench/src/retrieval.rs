@@ -259,6 +259,24 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
             },
         ),
     ];
+    // Other weightings, to see where the default stands (information only).
+    let sweep: Vec<(String, FusionWeights)> = [0.3f32, 0.4, 0.6, 0.7]
+        .iter()
+        .map(|&dense| {
+            (
+                format!("hybrid, dense_weight {dense}"),
+                FusionWeights {
+                    dense,
+                    keyword: 1.0 - dense,
+                },
+            )
+        })
+        .collect();
+    let modes: Vec<(String, FusionWeights)> = modes
+        .iter()
+        .map(|(name, w)| (name.to_string(), *w))
+        .chain(sweep)
+        .collect();
     let mut totals = vec![(0.0, 0.0); modes.len()];
     for (qid, text) in &set.queries {
         let vector = embedder.embed_query(text).await?;
@@ -284,7 +302,7 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     let n = set.queries.len().max(1) as f64;
     for (m, (mode, _)) in modes.iter().enumerate() {
         let ndcg = totals[m].0 / n;
-        let is_target = options.set == "scifact-train" && *mode == "hybrid" && options.docs == 0;
+        let is_target = options.set == "scifact-train" && mode == "hybrid" && options.docs == 0;
         rows.push(Row {
             name: format!(
                 "{}: nDCG@10 {mode} ({} queries)",
