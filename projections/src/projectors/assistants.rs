@@ -3,6 +3,7 @@
 //! (and its conversations) stay in the log.
 
 use ancre_domain::assistant::{Assistant, AssistantEvent, AssistantSettings};
+use ancre_domain::TenantId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate as _;
@@ -46,21 +47,12 @@ impl Projector for AssistantsProjector {
                 tenant_id,
                 settings,
                 ..
-            } => {
-                sqlx::query(
-                    "INSERT INTO rm_assistants (assistant_id, tenant_id, name, instructions, model,
-                            temperature, collection_ids, top_k, dense_weight, created_at, updated_at)
-                     VALUES ($1, $2, '', '', '', 0, '{}', 0, 0, $3, $3)",
-                )
-                .bind(assistant)
-                .bind(tenant_id.0)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                write_settings(tx, assistant, &settings, at).await?;
-            }
+            } => write_settings(tx, assistant, tenant_id, &settings, at).await?,
             AssistantEvent::AssistantUpdated { settings } => {
-                write_settings(tx, assistant, &settings, at).await?;
+                let tenant = event
+                    .tenant_id()
+                    .ok_or_else(|| event.decode_error("no tenant in the metadata".into()))?;
+                write_settings(tx, assistant, tenant, &settings, at).await?;
             }
             AssistantEvent::AssistantDeleted => {
                 sqlx::query("DELETE FROM rm_assistants WHERE assistant_id = $1")
@@ -73,21 +65,29 @@ impl Projector for AssistantsProjector {
     }
 }
 
-/// One statement for every settings column, so creation and update cannot
-/// disagree on how a setting is stored.
+/// One statement for creation and update, so the two cannot disagree on how
+/// a setting is stored: the first write of an assistant creates its row
+/// (created_at = at), later ones replace its settings.
 async fn write_settings(
     tx: &mut PgConnection,
     assistant: Uuid,
+    tenant: TenantId,
     settings: &AssistantSettings,
     at: DateTime<Utc>,
 ) -> Result<(), ProjectionError> {
     let collections: Vec<Uuid> = settings.collections.iter().map(|c| c.0).collect();
     sqlx::query(
-        "UPDATE rm_assistants SET name = $2, instructions = $3, model = $4, temperature = $5,
-                collection_ids = $6, top_k = $7, dense_weight = $8, updated_at = $9
-          WHERE assistant_id = $1",
+        "INSERT INTO rm_assistants (assistant_id, tenant_id, name, instructions, model, temperature,
+                collection_ids, top_k, dense_weight, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+         ON CONFLICT (assistant_id) DO UPDATE SET name = EXCLUDED.name,
+                instructions = EXCLUDED.instructions, model = EXCLUDED.model,
+                temperature = EXCLUDED.temperature, collection_ids = EXCLUDED.collection_ids,
+                top_k = EXCLUDED.top_k, dense_weight = EXCLUDED.dense_weight,
+                updated_at = EXCLUDED.updated_at",
     )
     .bind(assistant)
+    .bind(tenant.0)
     .bind(&settings.name)
     .bind(&settings.instructions)
     .bind(&settings.model)
