@@ -40,6 +40,36 @@ pub struct Chunk {
     pub text: String,
 }
 
+/// Most characters of headings put before a chunk's text when it is searched.
+const MAX_CONTEXT_CHARS: usize = 400;
+
+impl Chunk {
+    /// What the search index reads for this chunk, embedded and BM25-weighted:
+    /// the chunk's headings (document title, sections) on their own lines,
+    /// then its text. A chunk in the middle of a section otherwise loses what
+    /// it is about — on scifact-train the title alone moves hybrid nDCG@10
+    /// from 0.715 to 0.727 (see the bench). A heading the text already opens
+    /// with is not repeated. The stored text and offsets stay the page's own,
+    /// so citations still point at exact characters.
+    pub fn search_text(&self) -> String {
+        let mut path = self.heading_path.as_slice();
+        if let Some(last) = path.last() {
+            if self.text.starts_with(last.trim()) {
+                path = &path[..path.len() - 1];
+            }
+        }
+        let mut context = String::new();
+        for heading in path.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
+            if context.chars().count() + heading.chars().count() > MAX_CONTEXT_CHARS {
+                break;
+            }
+            context.push_str(heading);
+            context.push('\n');
+        }
+        context + &self.text
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ChunkerConfig {
     /// Most tokens in a chunk (e5-small reads 512, the passage prefix included).
@@ -337,5 +367,46 @@ mod tests {
         let chunks = chunk(&parsed, &Words, config);
         check_invariants(&parsed, &chunks, config);
         assert_eq!(chunks.iter().map(|c| c.token_count).sum::<usize>(), 1000);
+    }
+}
+
+#[cfg(test)]
+mod search_text_tests {
+    use super::*;
+
+    fn chunk(heading_path: &[&str], text: &str) -> Chunk {
+        Chunk {
+            index: 1,
+            page: 1,
+            page_label: None,
+            hidden: false,
+            heading_path: heading_path.iter().map(|h| h.to_string()).collect(),
+            char_start: 0,
+            char_end: text.chars().count(),
+            token_count: 3,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_chunk_is_searched_with_the_headings_it_falls_under() {
+        let c = chunk(&["Guide", "Installation"], "Run make run.");
+        assert_eq!(c.search_text(), "Guide\nInstallation\nRun make run.");
+        // Its stored text is unchanged: citations keep their offsets.
+        assert_eq!(c.text, "Run make run.");
+    }
+
+    #[test]
+    fn a_heading_the_chunk_opens_with_is_not_repeated() {
+        let c = chunk(&["Guide", "Installation"], "Installation\nRun make run.");
+        assert_eq!(c.search_text(), "Guide\nInstallation\nRun make run.");
+        assert_eq!(chunk(&[], "plain").search_text(), "plain");
+    }
+
+    #[test]
+    fn long_heading_paths_are_cut() {
+        let long = "x".repeat(300);
+        let c = chunk(&[&long, &long, "Last"], "text");
+        assert_eq!(c.search_text(), format!("{long}\ntext"));
     }
 }

@@ -167,7 +167,7 @@ impl SearchIndexProjector {
                 page: chunk.page,
                 char_start: saturate(chunk.char_start),
                 char_end: saturate(chunk.char_end),
-                text: chunk.text,
+                text: chunk.search_text(),
                 vector,
             })
             .collect();

@@ -7,6 +7,7 @@ use ancre_domain::document::{DocumentCommand, DocumentEvent};
 use super::queue::{self, Job};
 use super::stage::{latest_event, StageContext, StageError};
 use crate::artifacts::{ChunkArtifact, VectorArtifact};
+use crate::chunker::Chunk;
 use crate::embedders::EmbedError;
 use crate::storage;
 
@@ -32,7 +33,7 @@ pub async fn run(
     let total = artifact.chunks.len();
     let mut vectors = Vec::with_capacity(total);
     for batch in artifact.chunks.chunks(ctx.embedder.batch_size().max(1)) {
-        let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+        let texts: Vec<String> = batch.iter().map(Chunk::search_text).collect();
         let embedded = ctx
             .embedder
             .embed_passages(&texts)
