@@ -35,6 +35,7 @@ use ancre_ingestion::storage::{LocalFolder, ObjectStore, S3Store};
 use ancre_projections::Projector;
 use ancre_rag::models::ChatModels;
 use ancre_rag::{Answerer, Retriever};
+use ancre_usage::recorder::UsageRecorder;
 
 use crate::auth::{self, clerk::ClerkVerifier, Authenticator};
 use crate::config::Config;
@@ -146,9 +147,10 @@ pub fn all_projectors(
     all.push(Arc::new(PipelineJobs));
     all.push(Arc::new(ChunksProjector::new(store.clone())));
     all.push(Arc::new(
-        SearchIndexProjector::new(index, store, commands)
+        SearchIndexProjector::new(index, store, commands.clone())
             .optimize_every(config.index_optimize_every),
     ));
+    all.push(Arc::new(UsageRecorder::new(commands)));
     all
 }
 

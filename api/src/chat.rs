@@ -14,7 +14,6 @@ use ancre_projections::projectors::conversations::NAME as CONVERSATIONS;
 use ancre_rag::{Answered, ChatEvent, Question};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
 use crate::app::AppState;
 
@@ -46,6 +45,8 @@ pub struct TurnSummary {
 const FRAME_BUFFER: usize = 64;
 
 pub struct TurnRequest {
+    /// Chosen before the turn starts: its message is charged under this id.
+    pub turn_id: TurnId,
     pub assistant_id: AssistantId,
     pub conversation_id: ConversationId,
     pub question: Question,
@@ -61,6 +62,7 @@ pub fn start(
     let (frames, receiver) = mpsc::channel(FRAME_BUFFER);
     let task = tokio::spawn(async move {
         let TurnRequest {
+            turn_id,
             assistant_id,
             conversation_id,
             question,
@@ -70,7 +72,7 @@ pub fn start(
         let tenant = question.tenant;
         let answered = state.answerer.answer(question, &frames).await;
         let turn = Turn {
-            turn_id: TurnId(Uuid::new_v4()),
+            turn_id,
             question: question_text,
             answer: answered.answer.clone(),
             citations: answered.citations.clone(),

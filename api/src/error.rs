@@ -31,6 +31,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A plan's limit: 402 for what is stored (free some or upgrade), 429
+    /// with `Retry-After` for what resets with the month.
+    #[error("{}", .0.detail())]
+    OverQuota(crate::quota::OverQuota),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -44,6 +48,9 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// On a quota error: which quota, its limit, what is used, when it resets.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<crate::quota::QuotaDetails>,
 }
 
 const PROBLEM_BASE: &str = "https://ancre.dev/problems/";
@@ -86,6 +93,16 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            OverQuota(over) if over.is_monthly() => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota-exceeded",
+                "Monthly quota reached",
+            ),
+            OverQuota(_) => (
+                StatusCode::PAYMENT_REQUIRED,
+                "quota-exceeded",
+                "Plan limit reached",
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -110,6 +127,20 @@ impl ApiError {
             title: title.to_owned(),
             status: status.as_u16(),
             detail,
+            quota: match self {
+                ApiError::OverQuota(over) => Some(over.details()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ApiError {
+    /// Seconds until a monthly quota resets.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::OverQuota(over) if over.is_monthly() => over.seconds_until_reset(),
+            _ => None,
         }
     }
 }
@@ -124,6 +155,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

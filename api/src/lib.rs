@@ -27,6 +27,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod extract;
+pub mod quota;
 pub mod routes;
 pub mod telemetry;
 

@@ -52,6 +52,8 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
             .into(),
     );
     let server = ancre_api::app::start(config.clone()).await?;
+    // Measure the pipeline, not the Free plan's limits.
+    crate::dev_tenant_on_pro(&server).await?;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
 

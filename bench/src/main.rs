@@ -320,3 +320,30 @@ fn machine() -> String {
         std::env::consts::ARCH
     )
 }
+
+/// Moves the dev tenant (`DEV_AUTH_BYPASS`) to the Pro plan, so that a bench
+/// measures the product rather than the Free plan's limits.
+pub async fn dev_tenant_on_pro(server: &ancre_api::app::Server) -> anyhow::Result<()> {
+    let tenant = ancre_api::auth::dev_tenant();
+    let at = server
+        .state
+        .commands
+        .tenant(
+            tenant,
+            ancre_domain::tenant::TenantCommand::ChangePlan {
+                plan: ancre_domain::Plan::Pro,
+            },
+            &ancre_commands::EventMetadata::for_request(
+                tenant,
+                ancre_commands::Actor::System("bench"),
+                "bench",
+            ),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("moving the bench tenant to Pro: {e}"))?;
+    server
+        .state
+        .caught_up(at, &[ancre_projections::projectors::tenants::NAME])
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}

@@ -145,6 +145,9 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     let http = reqwest::Client::new();
     let mut rows = Vec::new();
 
+    // An eval corpus is thousands of documents: more than the Free plan stores.
+    crate::dev_tenant_on_pro(&server).await?;
+
     // Ingest the corpus through the API.
     let collection: Value = http
         .post(format!("{base}/api/v1/collections"))

@@ -14,11 +14,14 @@
 //! - [`metadata`]: who asked, for which tenant, as part of which request.
 //! - [`store`]: building the cqrs-es framework over the events table.
 //! - [`service`]: the command bus the API calls (`execute` with retries).
+//! - [`usage`]: recording usage in a tenant's current period (opening it,
+//!   closing the previous one and carrying its balances over).
 
 pub mod metadata;
 
 pub mod service;
 pub mod store;
+pub mod usage;
 
 pub use ancre_domain::LogPosition;
 pub use metadata::{Actor, EventMetadata};

@@ -52,6 +52,27 @@ impl EventMetadata {
         }
     }
 
+    /// Metadata for a command a worker issues because of a stored event (its
+    /// `metadata` column and log position): same tenant, request and
+    /// correlation id as the event, caused by it, acted by `actor`.
+    pub fn after_event(
+        event_metadata: &serde_json::Value,
+        position: i64,
+        tenant_id: TenantId,
+        actor: &'static str,
+    ) -> Self {
+        let field = |name: &str| event_metadata.get(name).and_then(|v| v.as_str());
+        Self {
+            tenant_id,
+            actor: Actor::System(actor),
+            request_id: field("request_id").unwrap_or("-").to_owned(),
+            correlation_id: field("correlation_id")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(Uuid::new_v4),
+            causation_id: format!("event:{position}"),
+        }
+    }
+
     /// The map cqrs-es stores in the `metadata` column.
     pub fn to_map(&self) -> HashMap<String, String> {
         HashMap::from([

@@ -8,6 +8,7 @@ use ancre_domain::collection::{Collection, CollectionCommand, CollectionError};
 use ancre_domain::conversation::{Conversation, ConversationCommand, ConversationError};
 use ancre_domain::document::{Document, DocumentCommand, DocumentError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
+use ancre_domain::usage::Usage;
 use ancre_domain::{AssistantId, CollectionId, ConversationId, DocumentId, TenantId};
 use cqrs_es::{Aggregate, AggregateError};
 use postgres_es::PostgresCqrs;
@@ -40,6 +41,7 @@ pub struct Commands {
     documents: PostgresCqrs<Document>,
     assistants: PostgresCqrs<Assistant>,
     conversations: PostgresCqrs<Conversation>,
+    pub(crate) usages: PostgresCqrs<Usage>,
 }
 
 impl Commands {
@@ -50,6 +52,7 @@ impl Commands {
             documents: store::framework::<Document>(pool.clone(), ()),
             assistants: store::framework::<Assistant>(pool.clone(), ()),
             conversations: store::framework::<Conversation>(pool.clone(), ()),
+            usages: store::framework::<Usage>(pool.clone(), ()),
             pool,
         }
     }
@@ -152,6 +155,30 @@ where
     A: Aggregate,
     A::Command: Clone,
 {
+    execute_with_retries(
+        pool,
+        framework,
+        aggregate_id,
+        command,
+        metadata,
+        CONFLICT_RETRIES,
+    )
+    .await
+}
+
+/// [`execute`] with its own budget of retries on conflict.
+pub(crate) async fn execute_with_retries<A>(
+    pool: &PgPool,
+    framework: &PostgresCqrs<A>,
+    aggregate_id: &str,
+    command: A::Command,
+    metadata: &EventMetadata,
+    retries: u32,
+) -> Result<Option<LogPosition>, CommandError<A::Error>>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
     let mut attempt = 0;
     loop {
         let result = framework
@@ -160,7 +187,7 @@ where
         match result {
             Ok(()) => break,
             Err(AggregateError::UserError(e)) => return Err(CommandError::Rejected(e)),
-            Err(AggregateError::AggregateConflict) if attempt < CONFLICT_RETRIES => {
+            Err(AggregateError::AggregateConflict) if attempt < retries => {
                 attempt += 1;
                 tracing::debug!(
                     aggregate = A::TYPE,

@@ -18,6 +18,7 @@
 //! - [`conversation`]: the `Conversation` aggregate (turns with their citations and usage).
 //! - [`document`]: the `Document` aggregate (an uploaded file through the pipeline).
 //! - [`text`]: validation of user-given names and descriptions.
+//! - [`usage`]: the `Usage` aggregate (a tenant's consumption in one billing period, with its quotas).
 
 pub mod assistant;
 pub mod collection;
@@ -31,6 +32,7 @@ pub mod rejection;
 pub mod role;
 pub mod tenant;
 pub mod text;
+pub mod usage;
 
 pub use ids::{ApiKeyId, AssistantId, CollectionId, ConversationId, DocumentId, TenantId, UserId};
 pub use log::LogPosition;

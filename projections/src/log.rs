@@ -71,7 +71,7 @@ impl StoredEvent {
             .and_then(|s| s.parse().ok())
     }
 
-    /// The aggregate id as a UUID (all our aggregates use UUID ids).
+    /// The aggregate id as a UUID (all our aggregates but `usage` use UUID ids).
     pub fn aggregate_uuid(&self) -> Result<uuid::Uuid, ProjectionError> {
         self.aggregate_id.parse().map_err(|_| {
             self.decode_error(format!(

@@ -12,11 +12,13 @@
 
 use std::convert::Infallible;
 
-use ancre_domain::conversation::{Citation, TurnOutcome, MAX_QUESTION_CHARS};
+use ancre_domain::conversation::{Citation, TurnId, TurnOutcome, MAX_QUESTION_CHARS};
+use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
 use ancre_domain::{AssistantId, ConversationId, Role};
 use ancre_projections::read;
 use ancre_rag::prompt::{PastTurn, HISTORY_TURNS};
 use ancre_rag::{ChatEvent, Question};
+use ancre_usage::keys;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -33,6 +35,10 @@ use crate::auth::TenantContext;
 use crate::chat::{self, Frame, TurnRequest, TurnSummary};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::quota::{self, Charge};
+
+/// A turn is one message, and needs chat-model tokens left this month.
+const CHAT_QUOTAS: &[Quota] = &[Quota::MessagesPerMonth, Quota::TokensPerMonth];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -161,9 +167,27 @@ async fn start(
             (id, history)
         }
     };
+    // The message is charged before any work: over a limit, nothing starts.
+    let turn_id = TurnId(Uuid::new_v4());
+    let metadata = metadata(ctx, request);
+    let message = Charge {
+        key: keys::message(turn_id),
+        subject: Subject {
+            assistant_id: Some(assistant_id),
+            conversation_id: Some(conversation_id),
+            document_id: None,
+        },
+        lines: vec![UsageLine {
+            metric: Metric::ChatMessages,
+            quantity: 1,
+        }],
+        quotas: CHAT_QUOTAS,
+    };
+    quota::charge(state, ctx, &metadata, message).await?;
     Ok((
         conversation_id,
         TurnRequest {
+            turn_id,
             assistant_id,
             conversation_id,
             question: Question {
@@ -172,7 +196,7 @@ async fn start(
                 question,
                 history,
             },
-            metadata: metadata(ctx, request),
+            metadata,
         },
     ))
 }

@@ -8,10 +8,12 @@
 
 use ancre_commands::{CommandError, EventMetadata, LogPosition};
 use ancre_domain::document::{document_id_for, DocumentCommand, DocumentError};
+use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
 use ancre_domain::{CollectionId, DocumentId, Role};
 use ancre_ingestion::{detect, storage};
 use ancre_projections::projectors::documents::NAME as DOCUMENTS;
 use ancre_projections::read::{self, documents::DocumentView};
+use ancre_usage::keys;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -29,6 +31,11 @@ use crate::auth::TenantContext;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiPath;
+use crate::quota::{self, Charge};
+
+/// An upload stores a document (within the documents and storage limits),
+/// and is refused while the month's pages are used up (parsing would pass them).
+const UPLOAD_QUOTAS: &[Quota] = &[Quota::Documents, Quota::Storage, Quota::PagesPerMonth];
 
 pub fn router(config: &Config) -> Router<AppState> {
     // The whole request may carry the maximum number of maximum-size files.
@@ -166,6 +173,7 @@ struct Incoming {
 enum Refusal {
     TooLarge,
     Unsupported,
+    OverQuota(crate::quota::OverQuota),
 }
 
 /// Upload one or more files (multipart/form-data, any part with a file name)
@@ -221,8 +229,9 @@ pub async fn upload(
             .map(|r| format!("{}: {}", r.filename, r.reason.as_deref().unwrap_or("")))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(match refusals.first() {
+        return Err(match refusals.into_iter().next() {
             Some(Refusal::TooLarge) => ApiError::PayloadTooLarge(detail),
+            Some(Refusal::OverQuota(over)) => ApiError::OverQuota(over),
             _ => ApiError::UnsupportedMediaType(detail),
         });
     }
@@ -305,11 +314,49 @@ async fn accept(
     let document = document_id_for(collection, &sha256);
     let tenant = ctx.tenant_id();
     let key = storage::original_key(tenant.0, document.0, Uuid::new_v4());
-    state
-        .store
-        .put(&key, &incoming.bytes)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("storing an upload")))?;
+    let metadata = EventMetadata::for_request(tenant, ctx.principal.actor(), request.0.clone());
+    // Charged before anything is stored: over a limit, nothing is done.
+    let stored = |key: String, sign: i64| Charge {
+        key,
+        subject: Subject {
+            document_id: Some(document),
+            ..Subject::default()
+        },
+        lines: vec![
+            UsageLine {
+                metric: Metric::Documents,
+                quantity: sign,
+            },
+            UsageLine {
+                metric: Metric::StorageBytes,
+                quantity: sign * i64::try_from(incoming.size).unwrap_or(i64::MAX),
+            },
+        ],
+        quotas: UPLOAD_QUOTAS,
+    };
+    match quota::charge(state, ctx, &metadata, stored(keys::upload(&key), 1)).await {
+        Ok(()) => {}
+        Err(ApiError::OverQuota(over)) => {
+            return rejected(over.detail(), Refusal::OverQuota(over));
+        }
+        Err(other) => return Err(other),
+    }
+    // From here on, an upload that does not become a document gives its charge back.
+    let refund = || async {
+        let back = Charge {
+            quotas: &[],
+            ..stored(keys::upload_refund(&key), -1)
+        };
+        if let Err(e) = quota::charge(state, ctx, &metadata, back).await {
+            tracing::error!(error = %e, %key, "an upload's charge could not be given back");
+        }
+    };
+    if let Err(e) = state.store.put(&key, &incoming.bytes).await {
+        refund().await;
+        return Err(ApiError::Internal(
+            anyhow::Error::new(e).context("storing an upload"),
+        ));
+    }
     let result = state
         .commands
         .document(
@@ -324,19 +371,23 @@ async fn accept(
                 sha256,
                 storage_key: key.clone(),
             },
-            &EventMetadata::for_request(tenant, ctx.principal.actor(), request.0.clone()),
+            &metadata,
         )
         .await;
     let (outcome, at) = match result {
         Ok(at) => ("queued", at),
         Err(CommandError::Rejected(DocumentError::Duplicate)) => {
+            refund().await;
             // The bytes are already stored under the first upload's key.
             if let Err(e) = state.store.delete(&key).await {
                 tracing::warn!(error = %e, %key, "could not remove a duplicate upload's copy");
             }
             ("duplicate", None)
         }
-        Err(other) => return Err(other.into()),
+        Err(other) => {
+            refund().await;
+            return Err(other.into());
+        }
     };
     Ok((
         UploadedFile {

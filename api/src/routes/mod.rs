@@ -13,6 +13,7 @@ pub mod health;
 pub mod me;
 pub mod members;
 pub mod tenants;
+pub mod usage;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -37,6 +38,7 @@ pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
         .merge(assistants::router())
         .merge(chat::router())
         .merge(conversations::router())
+        .merge(usage::router())
 }
 
 /// `?limit=&offset=` of list endpoints.

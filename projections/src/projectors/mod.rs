@@ -9,6 +9,8 @@ pub mod collections;
 pub mod conversations;
 pub mod documents;
 pub mod tenants;
+pub mod usage_counters;
+pub mod usage_ledger;
 
 /// Every projector of the product, in the order they are started.
 pub fn all() -> Vec<Arc<dyn Projector>> {
@@ -18,6 +20,8 @@ pub fn all() -> Vec<Arc<dyn Projector>> {
         Arc::new(documents::DocumentsProjector),
         Arc::new(assistants::AssistantsProjector),
         Arc::new(conversations::ConversationsProjector),
+        Arc::new(usage_counters::UsageCountersProjector),
+        Arc::new(usage_ledger::UsageLedgerProjector),
     ]
 }
 

@@ -10,3 +10,4 @@ pub mod conversations;
 pub mod documents;
 pub mod passages;
 pub mod tenants;
+pub mod usage;

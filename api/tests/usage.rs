@@ -1,0 +1,454 @@
+//! Usage through the API: ingesting and chatting produce exactly the expected
+//! ledger lines; the ledger's CSV adds up to `GET /usage`; a rebuilt ledger
+//! is byte-identical and a replayed recorder counts nothing twice; quotas
+//! refuse the request past the limit — exactly the allowed number of racing
+//! requests pass — with a problem naming the quota; roles and tenants are
+//! kept apart.
+
+mod common;
+
+use std::collections::HashMap;
+
+use ancre_commands::{Actor, EventMetadata};
+use ancre_domain::usage::{Entry, Metric, Period, Subject, UsageLine};
+use ancre_domain::TenantId;
+use ancre_testkit::wait::until;
+use chrono::Utc;
+use common::{body, collection, corpus, problem, settled, upload, TestApp, DEADLINE};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Opens a tenant for `user` (its owner) and returns its id.
+async fn tenant_id(app: &TestApp, user: &str) -> String {
+    app.tenant_of(user, &format!("{user}'s tenant")).await
+}
+
+async fn usage(app: &TestApp, user: &str) -> Value {
+    let r = app.call(user, Method::GET, "/api/v1/usage").await;
+    assert_eq!(r.status(), 200);
+    body(r).await
+}
+
+/// Metric → used, from `GET /usage`.
+fn metrics(usage: &Value) -> HashMap<String, i64> {
+    usage["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["metric"].as_str().unwrap().to_owned(),
+                m["used"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn ledger_csv(app: &TestApp, user: &str) -> String {
+    let r = app
+        .as_user(user, Method::GET, "/api/v1/usage/ledger")
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    r.text().await.unwrap()
+}
+
+/// Metric → sum of its quantities in a ledger CSV.
+fn csv_totals(csv: &str) -> HashMap<String, i64> {
+    let mut totals = HashMap::new();
+    for row in csv.lines().skip(1) {
+        let fields: Vec<&str> = row.split(',').collect();
+        *totals.entry(fields[5].to_owned()).or_default() += fields[6].parse::<i64>().unwrap();
+    }
+    totals
+}
+
+async fn ledger(app: &TestApp, user: &str) -> Vec<Value> {
+    let r = app
+        .call(user, Method::GET, "/api/v1/usage/ledger?limit=1000")
+        .await;
+    assert_eq!(r.status(), 200);
+    body(r).await["items"].as_array().unwrap().clone()
+}
+
+/// Usage recorded directly in the tenant's current period, as if consumed earlier.
+async fn prefill(app: &TestApp, tenant: &str, metric: Metric, quantity: i64) {
+    let tenant = TenantId(tenant.parse().unwrap());
+    let now = Utc::now();
+    app.server
+        .state
+        .commands
+        .record_usage(
+            Entry {
+                tenant_id: tenant,
+                period: Period::of(now),
+                key: format!("prefill:{}", metric.as_str()),
+                cause: "test:prefill".into(),
+                actor: "system:test".into(),
+                subject: Subject::default(),
+                lines: vec![UsageLine { metric, quantity }],
+                occurred_at: now,
+            },
+            vec![],
+            &EventMetadata::for_request(tenant, Actor::System("test"), "prefill"),
+        )
+        .await
+        .unwrap();
+}
+
+async fn assistant(app: &TestApp, user: &str, collection: &str) -> String {
+    let r = app
+        .as_user(user, Method::POST, "/api/v1/assistants")
+        .json(&json!({ "name": "Clerk", "collections": [collection] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+async fn ask(app: &TestApp, user: &str, assistant: &str, message: &str) -> reqwest::Response {
+    app.as_user(user, Method::POST, &format!("/api/v1/chat/{assistant}"))
+        .json(&json!({ "message": message }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
+    let app = TestApp::start().await;
+    let owner = "owner_a";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Handbook").await;
+    let pdf = corpus("pdf/project-history.fr.pdf");
+    let r = upload(
+        &app,
+        owner,
+        &collection,
+        &[("project-history.fr.pdf", pdf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let document = body(r).await["documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let doc = settled(&app, owner, &document).await;
+    assert_eq!(doc["status"], "indexed", "{doc}");
+    let pages = doc["pages"].as_i64().unwrap();
+    let tokens = doc["tokens"].as_i64().unwrap();
+
+    let assistant = assistant(&app, owner, &collection).await;
+    let r = ask(&app, owner, &assistant, "Qui a créé Debian ?").await;
+    assert_eq!(r.status(), 200);
+    let turn = body(r).await;
+    let (tokens_in, tokens_out) = (
+        turn["usage"]["tokens_in"].as_i64().unwrap(),
+        turn["usage"]["tokens_out"].as_i64().unwrap(),
+    );
+    let conversation = turn["conversation_id"].as_str().unwrap().to_owned();
+
+    // The recorder follows the log: wait until the turn's tokens are in.
+    let expected: HashMap<String, i64> = [
+        ("documents", 1),
+        ("storage_bytes", pdf.len() as i64),
+        ("pages_parsed", pages),
+        ("embedding_tokens", tokens),
+        ("chat_messages", 1),
+        ("llm_tokens_in", tokens_in),
+        ("llm_tokens_out", tokens_out),
+    ]
+    .into_iter()
+    .map(|(m, v)| (m.to_owned(), v))
+    .collect();
+    // Counters and ledger are two projectors: wait for both.
+    let now = until(
+        "usage and ledger to show the ingestion and the turn",
+        DEADLINE,
+        || async {
+            let u = usage(&app, owner).await;
+            let ledger = csv_totals(&ledger_csv(&app, owner).await);
+            (metrics(&u) == expected && ledger == expected).then_some(u)
+        },
+    )
+    .await;
+    assert_eq!(now["plan"], "free");
+    let quota = |name: &str| {
+        now["quotas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["quota"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(quota("documents")["used"], 1);
+    assert_eq!(quota("documents")["limit"], 100);
+    assert!(quota("documents")["resets_at"].is_null());
+    assert_eq!(quota("messages_per_month")["used"], 1);
+    assert_eq!(quota("messages_per_month")["resets_at"], now["resets_at"]);
+    assert_eq!(
+        quota("llm_tokens_per_month")["used"],
+        tokens_in + tokens_out
+    );
+
+    // Line by line: what, how much, which cause, who, on what.
+    let lines = ledger(&app, owner).await;
+    let line = |metric: &str| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["metric"] == metric)
+            .cloned()
+            .collect()
+    };
+    let user_actor = format!("user:{owner}");
+    for metric in ["documents", "storage_bytes"] {
+        let l = line(metric);
+        assert_eq!(l.len(), 1, "{metric}: {l:?}");
+        assert_eq!(l[0]["actor"], user_actor.as_str());
+        assert_eq!(l[0]["document_id"], document.as_str());
+        assert!(l[0]["cause"].as_str().unwrap().starts_with("request:"));
+        assert!(l[0]["key"].as_str().unwrap().starts_with("upload:"));
+    }
+    for (metric, quantity) in [("pages_parsed", pages), ("embedding_tokens", tokens)] {
+        let l = line(metric);
+        assert_eq!(l.len(), 1, "{metric}: {l:?}");
+        assert_eq!(l[0]["quantity"], quantity);
+        assert_eq!(l[0]["document_id"], document.as_str());
+        assert!(l[0]["cause"].as_str().unwrap().starts_with("event:"));
+        // The pipeline worked for the user who uploaded.
+        assert_eq!(l[0]["actor"], "system:pipeline", "{}", l[0]);
+    }
+    let message = line("chat_messages");
+    assert_eq!(message.len(), 1);
+    assert_eq!(message[0]["assistant_id"], assistant.as_str());
+    assert_eq!(message[0]["conversation_id"], conversation.as_str());
+    assert_eq!(message[0]["actor"], user_actor.as_str());
+    for metric in ["llm_tokens_in", "llm_tokens_out"] {
+        let l = line(metric);
+        assert_eq!(l.len(), 1, "{metric}");
+        assert_eq!(l[0]["assistant_id"], assistant.as_str());
+        assert_eq!(l[0]["conversation_id"], conversation.as_str());
+    }
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+
+    // The CSV adds up to GET /usage, metric by metric.
+    let csv = ledger_csv(&app, owner).await;
+    assert_eq!(csv_totals(&csv), expected);
+
+    // Rebuilt from the log, the ledger is byte-identical and the counters equal.
+    for name in ["usage_ledger", "usage_counters"] {
+        let projector = ancre_projections::projectors::by_name(name).unwrap();
+        ancre_projections::rebuild::rebuild(&app.server.state.pool, projector.as_ref(), 1000)
+            .await
+            .unwrap();
+    }
+    assert_eq!(ledger_csv(&app, owner).await, csv);
+    assert_eq!(metrics(&usage(&app, owner).await), expected);
+
+    // The recorder replayed from the start (a crash before its checkpoint,
+    // at worst) records nothing twice.
+    let recorder = ancre_usage::recorder::UsageRecorder::new(app.server.state.commands.clone());
+    ancre_projections::rebuild::rebuild(&app.server.state.pool, &recorder, 1000)
+        .await
+        .unwrap();
+    for name in ["usage_ledger", "usage_counters"] {
+        let projector = ancre_projections::projectors::by_name(name).unwrap();
+        ancre_projections::rebuild::rebuild(&app.server.state.pool, projector.as_ref(), 1000)
+            .await
+            .unwrap();
+    }
+    assert_eq!(ledger_csv(&app, owner).await, csv);
+    assert_eq!(metrics(&usage(&app, owner).await), expected);
+
+    // Deleting the document gives its storage back; pages stay used.
+    let r = app
+        .call(
+            owner,
+            Method::DELETE,
+            &format!("/api/v1/documents/{document}"),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let after = until(
+        "the deletion to reach usage and ledger",
+        DEADLINE,
+        || async {
+            let m = metrics(&usage(&app, owner).await);
+            let ledger = csv_totals(&ledger_csv(&app, owner).await);
+            (m["documents"] == 0 && ledger == m).then_some(m)
+        },
+    )
+    .await;
+    assert_eq!(after["storage_bytes"], 0);
+    assert_eq!(after["pages_parsed"], pages);
+
+    // Another tenant sees none of it.
+    assert_ne!(tenant_id(&app, "owner_b").await, tenant);
+    let other = metrics(&usage(&app, "owner_b").await);
+    assert!(other.values().all(|v| *v == 0), "{other:?}");
+    assert!(ledger(&app, "owner_b").await.is_empty());
+}
+
+#[tokio::test]
+async fn racing_chat_messages_at_the_limit_pass_exactly_as_many_as_are_left() {
+    let app = TestApp::start().await;
+    let owner = "owner_q";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Empty").await;
+    let assistant = assistant(&app, owner, &collection).await;
+    // The Free plan answers 300 messages a month: 2 are left.
+    prefill(&app, &tenant, Metric::ChatMessages, 298).await;
+    let questions: Vec<String> = (0..6).map(|i| format!("Question {i}?")).collect();
+    let answers =
+        futures::future::join_all(questions.iter().map(|q| ask(&app, owner, &assistant, q))).await;
+    let mut passed = 0;
+    for r in answers {
+        match r.status().as_u16() {
+            200 => passed += 1,
+            429 => {
+                let retry: u64 = r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+                let p = problem(r, 429).await;
+                assert_eq!(p["quota"], "messages_per_month");
+                assert_eq!(p["limit"], 300);
+                assert_eq!(p["used"], 300);
+                assert_eq!(p["plan"], "free");
+                assert!(p["resets_at"].as_str().unwrap().starts_with(
+                    &Period::of(Utc::now())
+                        .ends_at()
+                        .format("%Y-%m-%d")
+                        .to_string()
+                ));
+                assert!(p["detail"].as_str().unwrap().contains("messages_per_month"));
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(passed, 2);
+    // Refused requests did no work and charged nothing.
+    let conversations = body(
+        app.call(
+            owner,
+            Method::GET,
+            &format!("/api/v1/chat/{assistant}/conversations"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(conversations["total"], 2, "{conversations}");
+    let messages = ledger(&app, owner)
+        .await
+        .into_iter()
+        .filter(|l| l["metric"] == "chat_messages")
+        .count();
+    assert_eq!(messages, 3, "the prefill and the two answered");
+    assert_eq!(metrics(&usage(&app, owner).await)["chat_messages"], 300);
+}
+
+#[tokio::test]
+async fn racing_uploads_at_the_document_limit_store_exactly_as_many_as_are_left() {
+    let app = TestApp::start().await;
+    let owner = "owner_d";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Full").await;
+    prefill(&app, &tenant, Metric::Documents, 98).await;
+    let uploads = futures::future::join_all((0..5).map(|i| {
+        let file = (
+            "note.txt",
+            format!("Note number {i}: the racing uploads test.").into_bytes(),
+        );
+        let (app, collection) = (&app, &collection);
+        async move { upload(app, owner, collection, &[file]).await }
+    }))
+    .await;
+    let mut queued = 0;
+    for r in uploads {
+        match r.status().as_u16() {
+            202 => queued += 1,
+            402 => {
+                assert!(r.headers().get("retry-after").is_none());
+                let p = problem(r, 402).await;
+                assert_eq!(p["quota"], "documents");
+                assert_eq!(p["limit"], 100);
+                assert!(p["resets_at"].is_null());
+                assert!(p["detail"].as_str().unwrap().contains("upgrade"), "{p}");
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(queued, 2);
+    let documents = body(app.call(owner, Method::GET, "/api/v1/documents").await).await;
+    assert_eq!(documents["total"], 2, "refused uploads stored nothing");
+    assert_eq!(metrics(&usage(&app, owner).await)["documents"], 100);
+}
+
+#[tokio::test]
+async fn usage_is_for_owners_and_billing_and_bad_queries_are_problems() {
+    let app = TestApp::start().await;
+    let owner = "owner_r";
+    let tenant = tenant_id(&app, owner).await;
+    for (user, role) in [("finance", "billing"), ("staff", "member")] {
+        let r = app
+            .as_user(owner, Method::POST, "/api/v1/members")
+            .json(&json!({ "user_id": user, "role": role }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    for path in [
+        "/api/v1/usage",
+        "/api/v1/usage/history",
+        "/api/v1/usage/ledger",
+    ] {
+        let as_finance = app
+            .as_user("finance", Method::GET, path)
+            .header("x-ancre-tenant", &tenant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(as_finance.status(), 200, "{path}");
+        let as_member = app
+            .as_user("staff", Method::GET, path)
+            .header("x-ancre-tenant", &tenant)
+            .send()
+            .await
+            .unwrap();
+        problem(as_member, 403).await;
+    }
+    for path in [
+        "/api/v1/usage/ledger?period=2026-13",
+        "/api/v1/usage/ledger?limit=0",
+        "/api/v1/usage/history?from=2027-01&to=2026-01",
+        "/api/v1/usage/history?from=2020-01&to=2026-12",
+    ] {
+        problem(app.call(owner, Method::GET, path).await, 422).await;
+    }
+    problem(
+        app.call(owner, Method::GET, "/api/v1/usage/ledger?colour=blue")
+            .await,
+        400,
+    )
+    .await;
+
+    // History: every period of the span, the current one with its days.
+    let h = body(app.call(owner, Method::GET, "/api/v1/usage/history").await).await;
+    let periods = h["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 12);
+    assert_eq!(
+        periods.last().unwrap()["period"],
+        Period::of(Utc::now()).to_string()
+    );
+}

@@ -1,0 +1,122 @@
+//! Recording usage: an entry goes into its tenant's period; a period that has
+//! not started yet is opened first, after closing the tenant's latest earlier
+//! period and carrying its balances (documents, bytes stored) over.
+//!
+//! Every usage command of one tenant and period is decided by one aggregate,
+//! so racing requests at the edge of a quota are serialised by the event
+//! store's optimistic concurrency: the loser re-decides against the winner's
+//! state. Hence a retry budget far larger than other aggregates need.
+
+use ancre_domain::usage::{usage_id, Entry, Limit, Period, Usage, UsageCommand, UsageError};
+use ancre_domain::TenantId;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{AggregateContext, EventStore};
+use postgres_es::PostgresEventRepository;
+
+use crate::service::execute_with_retries;
+use crate::store::{EVENTS_TABLE, SNAPSHOTS_TABLE};
+use crate::{CommandError, Commands, EventMetadata, LogPosition};
+
+/// Racing writers on one period (N requests at a quota's edge) retry this often.
+const USAGE_RETRIES: u32 = 64;
+
+impl Commands {
+    /// Records `entry` in `entry.period`, checked against `limits`. A
+    /// period that has ended moves the entry into the next one (a month
+    /// turned while it was on its way).
+    pub async fn record_usage(
+        &self,
+        mut entry: Entry,
+        limits: Vec<Limit>,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<UsageError>> {
+        let current = Period::of(chrono::Utc::now());
+        loop {
+            let id = usage_id(entry.tenant_id, entry.period);
+            let command = UsageCommand::Record {
+                entry: entry.clone(),
+                limits: limits.clone(),
+            };
+            match self.usage(&id, command, metadata).await {
+                Err(CommandError::Rejected(UsageError::NotOpened)) => {
+                    self.open_period(entry.tenant_id, entry.period, metadata)
+                        .await?;
+                }
+                Err(CommandError::Rejected(UsageError::Closed)) if entry.period < current => {
+                    entry.period = entry.period.next();
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Opens `period` for `tenant` with the balances of its latest earlier
+    /// period, which is closed first so that nothing changes them afterwards.
+    pub async fn open_period(
+        &self,
+        tenant: TenantId,
+        period: Period,
+        metadata: &EventMetadata,
+    ) -> Result<(), CommandError<UsageError>> {
+        let store = |e: sqlx::Error| CommandError::Store(e.to_string());
+        // Period ids sort as text (`YYYY-MM`): the greatest opened one before ours.
+        let previous: Option<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events
+              WHERE aggregate_type = 'usage' AND event_type = 'PeriodOpened'
+                AND aggregate_id LIKE $1 AND aggregate_id < $2
+              ORDER BY aggregate_id DESC LIMIT 1",
+        )
+        .bind(format!("{tenant}:%"))
+        .bind(usage_id(tenant, period))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(store)?;
+        let carried = match previous {
+            None => vec![],
+            Some(previous) => {
+                self.usage(&previous, UsageCommand::Close, metadata).await?;
+                self.load_usage(&previous).await?.gauges()
+            }
+        };
+        self.usage(
+            &usage_id(tenant, period),
+            UsageCommand::Open {
+                tenant_id: tenant,
+                period,
+                carried,
+            },
+            metadata,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A period's state, from its events.
+    pub async fn load_usage(&self, id: &str) -> Result<Usage, CommandError<UsageError>> {
+        let repo = PostgresEventRepository::new(self.pool().clone())
+            .with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE);
+        let store = PersistedEventStore::<_, Usage>::new_event_store(repo);
+        let mut context = store
+            .load_aggregate(id)
+            .await
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        Ok(context.aggregate().clone())
+    }
+
+    async fn usage(
+        &self,
+        id: &str,
+        command: UsageCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<UsageError>> {
+        execute_with_retries(
+            self.pool(),
+            &self.usages,
+            id,
+            command,
+            metadata,
+            USAGE_RETRIES,
+        )
+        .await
+    }
+}

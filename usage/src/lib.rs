@@ -1,0 +1,13 @@
+//! Metering. The [`recorder`] follows the log and records, in each tenant's
+//! `Usage` aggregate, what documents and conversations consumed (pages
+//! parsed, tokens embedded, documents and bytes freed, chat-model tokens).
+//! What must be checked *before* work starts — a document stored, a chat
+//! message answered — is charged by the API itself, under the quota, with
+//! the idempotency keys of [`keys`].
+//!
+//! Module map:
+//! - [`recorder`]: the `usage_recorder` process manager.
+//! - [`keys`]: the idempotency keys, shared by the API and the recorder.
+
+pub mod keys;
+pub mod recorder;
