@@ -84,11 +84,13 @@ async fn upload_follow_fetch_and_delete() {
     assert_eq!(doc["filename"], "paper.pdf");
     assert_eq!(doc["collection_id"], c.as_str());
     assert_eq!(doc["sha256"].as_str().unwrap().len(), 64);
+    // The pipeline moves the documents between statuses meanwhile: the
+    // stable checks are the collection's list and a status neither reaches.
     let list = body(
         app.as_user(
             "user_a",
             Method::GET,
-            &format!("/api/v1/documents?collection_id={c}&status=queued"),
+            &format!("/api/v1/documents?collection_id={c}"),
         )
         .send()
         .await
@@ -96,6 +98,18 @@ async fn upload_follow_fetch_and_delete() {
     )
     .await;
     assert_eq!(list["total"], 2);
+    let failed = body(
+        app.as_user(
+            "user_a",
+            Method::GET,
+            &format!("/api/v1/documents?collection_id={c}&status=failed"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(failed["total"], 0, "both files are good: none fails");
 
     // The original bytes, byte for byte, sandboxed.
     let r = app
