@@ -61,6 +61,8 @@ pub struct AppState {
     pub chat: Arc<ChatModels>,
     /// Retrieval and chat models together: answers a question.
     pub answerer: Arc<Answerer>,
+    /// Stripe, when `STRIPE_SECRET_KEY` is set.
+    pub stripe: Option<crate::billing::client::StripeClient>,
 }
 
 impl AppState {
@@ -282,6 +284,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         index,
         chat,
         answerer,
+        stripe: config
+            .billing
+            .clone()
+            .map(crate::billing::client::StripeClient::new),
     };
     let mut stop_engine = shutdown_rx.clone();
     let engine = tokio::spawn(async move {

@@ -82,6 +82,10 @@ pub struct Config {
     /// first byte and between two pieces of an answer). `extractive` stays
     /// available to every assistant.
     pub chat: Option<OpenAiChatConfig>,
+    /// Stripe billing (see [`crate::billing::StripeConfig`]); `None` when
+    /// `STRIPE_SECRET_KEY` is unset: the billing routes say so and every
+    /// tenant stays on its plan (Free unless an admin moved it).
+    pub billing: Option<crate::billing::StripeConfig>,
     /// `ANCRE_PIPELINE_WORKERS`: documents processed at once.
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
@@ -227,6 +231,25 @@ fn openai_chat() -> Result<OpenAiChatConfig, ConfigError> {
     })
 }
 
+/// Stripe's settings, when `STRIPE_SECRET_KEY` is set (see `Config::billing`).
+fn stripe() -> Result<Option<crate::billing::StripeConfig>, ConfigError> {
+    let Some(secret_key) = var("STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    let needed = |name: &str| {
+        var(name).ok_or_else(|| ConfigError(format!("STRIPE_SECRET_KEY is set but {name} is not")))
+    };
+    Ok(Some(crate::billing::StripeConfig {
+        secret_key,
+        webhook_secret: needed("STRIPE_WEBHOOK_SECRET")?,
+        price_pro: needed("STRIPE_PRICE_PRO")?,
+        api_base: var("ANCRE_STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".into()),
+        public_url: var("ANCRE_PUBLIC_URL").unwrap_or_else(|| "http://localhost:8000".into()),
+        webhook_tolerance: Duration::from_secs(parse("STRIPE_WEBHOOK_TOLERANCE_SECS", 300)?),
+        timeout: Duration::from_secs(parse("ANCRE_STRIPE_TIMEOUT_SECS", 30)?),
+    }))
+}
+
 impl Config {
     /// Reads `.env` (if any), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -301,6 +324,7 @@ impl Config {
             }
         };
         Ok(Config {
+            billing: stripe()?,
             chat,
             remote_embedder,
             database_url,
@@ -344,6 +368,7 @@ impl Config {
         let data_dir =
             std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple()));
         Config {
+            billing: None,
             chat: None,
             remote_embedder: None,
             database_url: database_url.to_owned(),

@@ -21,6 +21,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod chat;
 pub mod cli;
 pub mod config;

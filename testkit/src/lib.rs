@@ -6,6 +6,8 @@
 //!   key generated per test, and a signer that mints session tokens.
 //! - [`openai`]: a local server that speaks OpenAI's embeddings protocol, and
 //!   ([`openai_chat`]) its Chat Completions streaming protocol.
+//! - [`stripe`]: a local server that speaks Stripe's REST protocol (Checkout
+//!   and Billing Portal sessions), and webhook payloads signed as Stripe signs them.
 //! - [`wait`]: waiting on a condition with a deadline (tests never sleep to
 //!   synchronise).
 
@@ -13,6 +15,7 @@ pub mod jwks;
 pub mod openai;
 pub mod openai_chat;
 pub mod pg;
+pub mod stripe;
 pub mod wait;
 
 /// The directory of the package under test, read when the test runs (cargo

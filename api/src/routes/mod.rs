@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod assistants;
+pub mod billing;
 pub mod chat;
 pub mod collections;
 pub mod conversations;
@@ -39,6 +40,7 @@ pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
         .merge(chat::router())
         .merge(conversations::router())
         .merge(usage::router())
+        .merge(billing::router())
 }
 
 /// `?limit=&offset=` of list endpoints.

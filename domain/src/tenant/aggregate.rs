@@ -1,7 +1,7 @@
 //! The tenant's state and its rules. `decide` is a pure function from state and
 //! command to new events; `apply` folds an event into the state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,12 @@ pub struct Tenant {
     status: TenantStatus,
     members: BTreeMap<UserId, Role>,
     api_keys: BTreeMap<ApiKeyId, ApiKeyState>,
+    /// Billing notices already recorded (by provider event id).
+    #[serde(default)]
+    billing_notices: BTreeSet<String>,
+    /// The provider time of the latest notice applied to the subscription.
+    #[serde(default)]
+    billing_as_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,7 +117,12 @@ impl Tenant {
         // A suspended tenant can only be reactivated or moved between plans
         // (billing must still be able to settle its account).
         let suspended = self.status == TenantStatus::Suspended;
-        if suspended && !matches!(command, C::Reactivate | C::ChangePlan { .. }) {
+        if suspended
+            && !matches!(
+                command,
+                C::Reactivate | C::ChangePlan { .. } | C::ApplyBilling { .. }
+            )
+        {
             return Err(TenantError::Suspended);
         }
 
@@ -199,6 +210,22 @@ impl Tenant {
                 Some(key) if key.revoked => Err(TenantError::ApiKeyRevoked),
                 Some(_) => Ok(vec![E::ApiKeyRevoked { key_id }]),
             },
+            C::ApplyBilling { notice } => {
+                if self.billing_notices.contains(&notice.event_id) {
+                    return Ok(vec![]);
+                }
+                let changes_subscription = notice.change.plan().is_some();
+                let applied = !changes_subscription
+                    || self
+                        .billing_as_of
+                        .is_none_or(|as_of| notice.created >= as_of);
+                let plan = notice.change.plan().filter(|_| applied);
+                let mut events = vec![E::BillingNoticeRecorded { notice, applied }];
+                if let Some(plan) = plan.filter(|p| *p != self.plan) {
+                    events.push(E::TenantPlanChanged { plan });
+                }
+                Ok(events)
+            }
         }
     }
 }
@@ -256,6 +283,12 @@ impl Tenant {
                 if let Some(key) = self.api_keys.get_mut(&key_id) {
                     key.revoked = true;
                 }
+            }
+            E::BillingNoticeRecorded { notice, applied } => {
+                if applied && notice.change.plan().is_some() {
+                    self.billing_as_of = Some(notice.created);
+                }
+                self.billing_notices.insert(notice.event_id);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! What can be asked of a tenant.
 
+use super::BillingNotice;
 use crate::{ApiKeyId, Plan, Role, TenantId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,5 +45,9 @@ pub enum TenantCommand {
     },
     RevokeApiKey {
         key_id: ApiKeyId,
+    },
+    /// A notice from the billing provider (a verified webhook).
+    ApplyBilling {
+        notice: BillingNotice,
     },
 }

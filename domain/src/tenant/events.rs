@@ -5,6 +5,7 @@
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::BillingNotice;
 use crate::{ApiKeyId, Plan, Role, TenantId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +46,13 @@ pub enum TenantEvent {
     ApiKeyRevoked {
         key_id: ApiKeyId,
     },
+    /// A billing notice, recorded once; `applied` is false for a notice older
+    /// than one already applied (it changed nothing). A plan change it causes
+    /// follows as `TenantPlanChanged`.
+    BillingNoticeRecorded {
+        notice: BillingNotice,
+        applied: bool,
+    },
 }
 
 impl DomainEvent for TenantEvent {
@@ -60,6 +68,7 @@ impl DomainEvent for TenantEvent {
             TenantEvent::MemberRemoved { .. } => "MemberRemoved",
             TenantEvent::ApiKeyCreated { .. } => "ApiKeyCreated",
             TenantEvent::ApiKeyRevoked { .. } => "ApiKeyRevoked",
+            TenantEvent::BillingNoticeRecorded { .. } => "BillingNoticeRecorded",
         }
         .to_owned()
     }
@@ -76,7 +85,8 @@ impl DomainEvent for TenantEvent {
             | TenantEvent::MemberRoleChanged { .. }
             | TenantEvent::MemberRemoved { .. }
             | TenantEvent::ApiKeyCreated { .. }
-            | TenantEvent::ApiKeyRevoked { .. } => "1",
+            | TenantEvent::ApiKeyRevoked { .. }
+            | TenantEvent::BillingNoticeRecorded { .. } => "1",
         }
         .to_owned()
     }

@@ -5,10 +5,12 @@
 //! secret: the secret is generated at the edge, shown once, and never stored.
 
 mod aggregate;
+mod billing;
 mod commands;
 mod events;
 
 pub use aggregate::{ApiKeyState, Tenant, TenantError, TenantStatus};
+pub use billing::{BillingChange, BillingNotice};
 pub use commands::TenantCommand;
 pub use events::TenantEvent;
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::Projector;
 
 pub mod assistants;
+pub mod billing;
 pub mod collections;
 pub mod conversations;
 pub mod documents;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Arc<dyn Projector>> {
         Arc::new(conversations::ConversationsProjector),
         Arc::new(usage_counters::UsageCountersProjector),
         Arc::new(usage_ledger::UsageLedgerProjector),
+        Arc::new(billing::BillingProjector),
     ]
 }
 

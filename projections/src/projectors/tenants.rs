@@ -149,6 +149,9 @@ impl Touched {
                     k.revoked_at = Some(at);
                 }
             }
+            // The `billing` projector keeps these; a plan change they cause
+            // arrives as its own `TenantPlanChanged`.
+            TenantEvent::BillingNoticeRecorded { .. } => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod assistants;
+pub mod billing;
 pub mod chunks;
 pub mod collections;
 pub mod conversations;

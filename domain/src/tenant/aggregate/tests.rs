@@ -305,3 +305,112 @@ fn events_round_trip_through_their_stored_json() {
     assert_eq!(serde_json::to_string(&event).unwrap(), stored);
     assert_eq!(cqrs_es::DomainEvent::event_version(&event), "1");
 }
+
+mod billing {
+    use super::*;
+    use crate::tenant::{BillingChange, BillingNotice};
+
+    fn notice(id: &str, created: i64, change: BillingChange) -> BillingNotice {
+        BillingNotice {
+            event_id: id.into(),
+            created,
+            customer_id: "cus_1".into(),
+            subscription_id: Some("sub_1".into()),
+            change,
+        }
+    }
+    fn status(s: &str) -> BillingChange {
+        BillingChange::Subscription { status: s.into() }
+    }
+    fn recorded(n: BillingNotice, applied: bool) -> TenantEvent {
+        TenantEvent::BillingNoticeRecorded { notice: n, applied }
+    }
+    fn on_pro() -> Vec<TenantEvent> {
+        let mut events = created();
+        events.push(recorded(notice("evt_1", 100, status("active")), true));
+        events.push(TenantEvent::TenantPlanChanged { plan: Plan::Pro });
+        events
+    }
+
+    #[test]
+    fn an_active_subscription_moves_the_tenant_to_pro() {
+        let n = notice("evt_1", 100, status("active"));
+        Given::with(())
+            .given(created())
+            .when(TenantCommand::ApplyBilling { notice: n.clone() })
+            .then_expect_events(vec![
+                recorded(n, true),
+                TenantEvent::TenantPlanChanged { plan: Plan::Pro },
+            ]);
+    }
+
+    #[test]
+    fn the_same_notice_twice_is_applied_once() {
+        Given::with(())
+            .given(on_pro())
+            .when(TenantCommand::ApplyBilling {
+                notice: notice("evt_1", 100, status("active")),
+            })
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn a_deleted_subscription_moves_the_tenant_back_to_free() {
+        let n = notice("evt_2", 200, BillingChange::SubscriptionDeleted);
+        Given::with(())
+            .given(on_pro())
+            .when(TenantCommand::ApplyBilling { notice: n.clone() })
+            .then_expect_events(vec![
+                recorded(n, true),
+                TenantEvent::TenantPlanChanged { plan: Plan::Free },
+            ]);
+    }
+
+    #[test]
+    fn a_notice_older_than_the_last_applied_changes_nothing() {
+        // `created` (t=100) delivered after `deleted` (t=200).
+        let mut given = created();
+        given.push(recorded(
+            notice("evt_2", 200, BillingChange::SubscriptionDeleted),
+            true,
+        ));
+        let late = notice("evt_1", 100, status("active"));
+        Given::with(())
+            .given(given)
+            .when(TenantCommand::ApplyBilling {
+                notice: late.clone(),
+            })
+            .then_expect_events(vec![recorded(late, false)]);
+    }
+
+    #[test]
+    fn a_failed_payment_is_recorded_without_changing_the_plan() {
+        let n = notice(
+            "evt_3",
+            300,
+            BillingChange::PaymentFailed {
+                invoice_id: "in_1".into(),
+            },
+        );
+        Given::with(())
+            .given(on_pro())
+            .when(TenantCommand::ApplyBilling { notice: n.clone() })
+            .then_expect_events(vec![recorded(n, true)]);
+    }
+
+    #[test]
+    fn an_unpaid_subscription_is_free_and_a_suspended_tenant_still_settles() {
+        let mut given = on_pro();
+        given.push(TenantEvent::TenantSuspended {
+            reason: "fraud check".into(),
+        });
+        let n = notice("evt_4", 400, status("unpaid"));
+        Given::with(())
+            .given(given)
+            .when(TenantCommand::ApplyBilling { notice: n.clone() })
+            .then_expect_events(vec![
+                recorded(n, true),
+                TenantEvent::TenantPlanChanged { plan: Plan::Free },
+            ]);
+    }
+}
