@@ -143,6 +143,7 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
     let doc = settled(&app, owner, &document).await;
     assert_eq!(doc["status"], "indexed", "{doc}");
     let pages = doc["pages"].as_i64().unwrap();
+    let chunks = doc["chunks"].as_i64().unwrap();
     let tokens = doc["tokens"].as_i64().unwrap();
 
     let assistant = assistant(&app, owner, &collection).await;
@@ -160,6 +161,7 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         ("documents", 1),
         ("storage_bytes", pdf.len() as i64),
         ("pages_parsed", pages),
+        ("chunks_embedded", chunks),
         ("embedding_tokens", tokens),
         ("chat_messages", 1),
         ("llm_tokens_in", tokens_in),
@@ -217,7 +219,11 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         assert!(l[0]["cause"].as_str().unwrap().starts_with("request:"));
         assert!(l[0]["key"].as_str().unwrap().starts_with("upload:"));
     }
-    for (metric, quantity) in [("pages_parsed", pages), ("embedding_tokens", tokens)] {
+    for (metric, quantity) in [
+        ("pages_parsed", pages),
+        ("chunks_embedded", chunks),
+        ("embedding_tokens", tokens),
+    ] {
         let l = line(metric);
         assert_eq!(l.len(), 1, "{metric}: {l:?}");
         assert_eq!(l[0]["quantity"], quantity);
@@ -237,7 +243,36 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         assert_eq!(l[0]["assistant_id"], assistant.as_str());
         assert_eq!(l[0]["conversation_id"], conversation.as_str());
     }
-    assert_eq!(lines.len(), 7, "{lines:#?}");
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+    // Paginated in the order recorded.
+    let page = body(
+        app.call(owner, Method::GET, "/api/v1/usage/ledger?limit=3&offset=3")
+            .await,
+    )
+    .await;
+    assert_eq!(page["total"], 8);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["metric"], lines[3]["metric"]);
+    assert_eq!(items[2]["key"], lines[5]["key"]);
+
+    // History: today's usage, per metric, in the current period.
+    let history = body(app.call(owner, Method::GET, "/api/v1/usage/history").await).await;
+    let current = history["periods"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(current["period"], Period::of(Utc::now()).to_string());
+    assert_eq!(current["metrics"]["chat_messages"], 1);
+    assert_eq!(current["metrics"]["pages_parsed"], pages);
+    let days = current["days"].as_array().unwrap();
+    let today: i64 = days
+        .iter()
+        .map(|d| d["metrics"]["embedding_tokens"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(today, tokens);
 
     // The CSV adds up to GET /usage, metric by metric.
     let csv = ledger_csv(&app, owner).await;

@@ -5,7 +5,7 @@
 //! | cause | lines |
 //! |---|---|
 //! | `DocumentParsed` | pages parsed |
-//! | `DocumentEmbedded` | tokens embedded |
+//! | `DocumentEmbedded` | chunks and tokens embedded |
 //! | `DocumentDeleted` | documents −1, storage −bytes |
 //! | `TurnRecorded` | chat-model tokens in and out; a failed turn gives its message back |
 //!
@@ -140,10 +140,13 @@ async fn document(
             subject,
             lines: vec![line(Metric::PagesParsed, i64::from(pages))],
         }),
-        DocumentEvent::DocumentEmbedded { tokens, .. } => Some(Consumed {
+        DocumentEvent::DocumentEmbedded { chunks, tokens, .. } => Some(Consumed {
             key: keys::embedded(id, event.sequence),
             subject,
-            lines: vec![line(Metric::EmbeddingTokens, signed(tokens))],
+            lines: vec![
+                line(Metric::ChunksEmbedded, i64::from(chunks)),
+                line(Metric::EmbeddingTokens, signed(tokens)),
+            ],
         }),
         DocumentEvent::DocumentDeleted { .. } => {
             // The size is in the upload event: the log cannot lag behind.

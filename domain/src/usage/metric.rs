@@ -13,6 +13,8 @@ pub enum Metric {
     StorageBytes,
     /// Pages (slides) parsed.
     PagesParsed,
+    /// Chunks embedded.
+    ChunksEmbedded,
     /// Tokens of chunks embedded.
     EmbeddingTokens,
     /// Chat messages answered.
@@ -24,10 +26,11 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Documents,
         Metric::StorageBytes,
         Metric::PagesParsed,
+        Metric::ChunksEmbedded,
         Metric::EmbeddingTokens,
         Metric::ChatMessages,
         Metric::LlmTokensIn,
@@ -39,6 +42,7 @@ impl Metric {
             Metric::Documents => "documents",
             Metric::StorageBytes => "storage_bytes",
             Metric::PagesParsed => "pages_parsed",
+            Metric::ChunksEmbedded => "chunks_embedded",
             Metric::EmbeddingTokens => "embedding_tokens",
             Metric::ChatMessages => "chat_messages",
             Metric::LlmTokensIn => "llm_tokens_in",
@@ -55,6 +59,7 @@ impl Metric {
             Metric::Documents => "documents",
             Metric::StorageBytes => "bytes",
             Metric::PagesParsed => "pages",
+            Metric::ChunksEmbedded => "chunks",
             Metric::EmbeddingTokens | Metric::LlmTokensIn | Metric::LlmTokensOut => "tokens",
             Metric::ChatMessages => "messages",
         }
