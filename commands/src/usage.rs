@@ -19,11 +19,15 @@ use crate::{CommandError, Commands, EventMetadata, LogPosition};
 
 /// Racing writers on one period (N requests at a quota's edge) retry this often.
 const USAGE_RETRIES: u32 = 64;
+// A period is loaded from all its events (one per billable cause). cqrs-es
+// 0.5's snapshot store would cut that, but it folds the new events into a
+// snapshot a second time (its event sink has already applied them): a
+// snapshot of ours is the way to go when periods grow long.
 
 impl Commands {
     /// Records `entry` in `entry.period`, checked against `limits`. A
-    /// period that has ended moves the entry into the next one (a month
-    /// turned while it was on its way).
+    /// period that has ended (or was skipped: a later one is open) moves the
+    /// entry into the next one — a month turned while it was on its way.
     pub async fn record_usage(
         &self,
         mut entry: Entry,
@@ -39,8 +43,15 @@ impl Commands {
             };
             match self.usage(&id, command, metadata).await {
                 Err(CommandError::Rejected(UsageError::NotOpened)) => {
-                    self.open_period(entry.tenant_id, entry.period, metadata)
-                        .await?;
+                    // A period is never opened behind a later one: its
+                    // balances were carried past it already.
+                    let latest = self.latest_period(entry.tenant_id).await?;
+                    if latest.is_some_and(|latest| latest > entry.period) {
+                        entry.period = entry.period.next();
+                    } else {
+                        self.open_period(entry.tenant_id, entry.period, metadata)
+                            .await?;
+                    }
                 }
                 Err(CommandError::Rejected(UsageError::Closed)) if entry.period < current => {
                     entry.period = entry.period.next();
@@ -89,6 +100,23 @@ impl Commands {
         )
         .await?;
         Ok(())
+    }
+
+    /// The latest period opened for `tenant`.
+    async fn latest_period(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<Period>, CommandError<UsageError>> {
+        let latest: Option<String> = sqlx::query_scalar(
+            "SELECT max(aggregate_id) FROM events
+              WHERE aggregate_type = 'usage' AND event_type = 'PeriodOpened'
+                AND aggregate_id LIKE $1",
+        )
+        .bind(format!("{tenant}:%"))
+        .fetch_one(self.pool())
+        .await
+        .map_err(|e| CommandError::Store(e.to_string()))?;
+        Ok(latest.and_then(|id| ancre_domain::usage::parse_usage_id(&id).map(|(_, p)| p)))
     }
 
     /// A period's state, from its events.
