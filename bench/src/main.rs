@@ -129,6 +129,11 @@ async fn main() -> anyhow::Result<()> {
                 .rows
                 .extend(retrieval::run(&url, &args.retrieval).await?);
         }
+        if args.only == "latency" {
+            report
+                .rows
+                .extend(retrieval::run_latency(&url, &args.retrieval).await?);
+        }
         anyhow::Ok(report)
     }
     .await;

@@ -376,6 +376,21 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// `--only latency`: the latency rows alone, without ingesting the eval set
+/// (its texts and queries are only cut into synthetic chunks), so that work
+/// on retrieval speed is measured in minutes.
+pub async fn run_latency(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
+    let set = read_set(&options.set, options.docs)?;
+    let config = Config::for_database(url);
+    let pool = ancre_api::app::connect(&config).await?;
+    let dimension = ancre_api::app::embedder(&config).dimension();
+    let queries: Vec<String> = set.queries.iter().map(|q| q.1.clone()).collect();
+    let texts: Vec<String> = set.corpus.iter().map(|d| d.2.clone()).collect();
+    let rows = latency(&pool, &options.sizes, &texts, &queries, dimension).await;
+    pool.close().await;
+    rows
+}
+
 /// Synthetic chunks of one tenant: 10 per document, one collection.
 async fn latency(
     pool: &sqlx::PgPool,
