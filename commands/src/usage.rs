@@ -43,14 +43,16 @@ impl Commands {
             };
             match self.usage(&id, command, metadata).await {
                 Err(CommandError::Rejected(UsageError::NotOpened)) => {
-                    // A period is never opened behind a later one: its
-                    // balances were carried past it already.
-                    let latest = self.latest_period(entry.tenant_id).await?;
-                    if latest.is_some_and(|latest| latest > entry.period) {
-                        entry.period = entry.period.next();
-                    } else {
-                        self.open_period(entry.tenant_id, entry.period, metadata)
-                            .await?;
+                    match self.latest_period(entry.tenant_id).await? {
+                        // A period is never opened behind a later one: its
+                        // balances were carried past it already.
+                        Some(latest) if latest > entry.period => entry.period = entry.period.next(),
+                        // Opened meanwhile by a racing writer: record again.
+                        Some(latest) if latest == entry.period => {}
+                        previous => {
+                            self.open_period(entry.tenant_id, entry.period, previous, metadata)
+                                .await?
+                        }
                     }
                 }
                 Err(CommandError::Rejected(UsageError::Closed)) if entry.period < current => {
@@ -61,27 +63,17 @@ impl Commands {
         }
     }
 
-    /// Opens `period` for `tenant` with the balances of its latest earlier
-    /// period, which is closed first so that nothing changes them afterwards.
-    pub async fn open_period(
+    /// Opens `period` for `tenant` with the balances of `previous` (its
+    /// latest earlier period), which is closed first so that nothing changes
+    /// them afterwards.
+    async fn open_period(
         &self,
         tenant: TenantId,
         period: Period,
+        previous: Option<Period>,
         metadata: &EventMetadata,
     ) -> Result<(), CommandError<UsageError>> {
-        let store = |e: sqlx::Error| CommandError::Store(e.to_string());
-        // Period ids sort as text (`YYYY-MM`): the greatest opened one before ours.
-        let previous: Option<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events
-              WHERE aggregate_type = 'usage' AND event_type = 'PeriodOpened'
-                AND aggregate_id LIKE $1 AND aggregate_id < $2
-              ORDER BY aggregate_id DESC LIMIT 1",
-        )
-        .bind(format!("{tenant}:%"))
-        .bind(usage_id(tenant, period))
-        .fetch_optional(self.pool())
-        .await
-        .map_err(store)?;
+        let previous = previous.map(|p| usage_id(tenant, p));
         let carried = match previous {
             None => vec![],
             Some(previous) => {
@@ -102,7 +94,7 @@ impl Commands {
         Ok(())
     }
 
-    /// The latest period opened for `tenant`.
+    /// The latest period opened for `tenant` (period ids sort as text, `YYYY-MM`).
     async fn latest_period(
         &self,
         tenant: TenantId,

@@ -142,16 +142,9 @@ mod tests {
 
     const SECRET: &str = "whsec_unit";
 
+    /// Signed as Stripe signs: the testkit's signer, independent of `verify`.
     fn signed(payload: &str, t: i64) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-        mac.update(format!("{t}.{payload}").as_bytes());
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("t={t},v1={hex}")
+        ancre_testkit::stripe::sign(SECRET, payload, t)
     }
 
     #[test]

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::TenantContext;
-use crate::billing::client::{StripeClient, StripeError};
+use crate::billing::client::{Session, StripeClient, StripeError};
 use crate::billing::webhook;
 use crate::error::{ApiError, ApiResult, Problem};
 
@@ -86,6 +86,15 @@ pub struct SessionResponse {
     pub url: String,
 }
 
+impl From<Session> for SessionResponse {
+    fn from(s: Session) -> Self {
+        SessionResponse {
+            id: s.id,
+            url: s.url,
+        }
+    }
+}
+
 /// Start a subscription to Pro: a Stripe Checkout session (owner).
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing",
     responses((status = 200, body = SessionResponse), (status = 403, body = Problem),
@@ -110,10 +119,7 @@ pub async fn checkout(
         .checkout(&ctx.tenant_id().to_string(), customer.as_deref())
         .await
         .map_err(refused)?;
-    Ok(Json(SessionResponse {
-        id: session.id,
-        url: session.url,
-    }))
+    Ok(Json(session.into()))
 }
 
 /// Manage the subscription, payment methods and invoices: a Stripe Billing
@@ -137,10 +143,7 @@ pub async fn portal(
             )
         })?;
     let session = stripe.portal(&billing.customer_id).await.map_err(refused)?;
-    Ok(Json(SessionResponse {
-        id: session.id,
-        url: session.url,
-    }))
+    Ok(Json(session.into()))
 }
 
 #[derive(Serialize, ToSchema)]
