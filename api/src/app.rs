@@ -361,7 +361,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes::api_router(&state.config))
         .merge(routes::health::router())
         .merge(routes::docs::router())
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(crate::web::serve)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -86,6 +86,9 @@ pub struct Config {
     /// `STRIPE_SECRET_KEY` is unset: the billing routes say so and every
     /// tenant stays on its plan (Free unless an admin moved it).
     pub billing: Option<crate::billing::StripeConfig>,
+    /// `ANCRE_WEB_DIR`: the built web UI (`frontend/dist`, which `make run`
+    /// builds), served at `/`.
+    pub web_dir: PathBuf,
     /// `ANCRE_PIPELINE_WORKERS`: documents processed at once.
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
@@ -358,6 +361,7 @@ impl Config {
             pdf_memory_limit_mb: parse("ANCRE_PDF_MEMORY_LIMIT_MB", 1024)?,
             pdf_timeout: Duration::from_secs(parse("ANCRE_PDF_TIMEOUT_SECS", 120)?),
             e5_weights: parse("ANCRE_E5_WEIGHTS", assets_dir().join("e5-small-q4.bin"))?,
+            web_dir: parse("ANCRE_WEB_DIR", PathBuf::from("frontend/dist"))?,
             pipeline_workers: parse("ANCRE_PIPELINE_WORKERS", 1)?,
             pipeline_lease: Duration::from_secs(parse("ANCRE_PIPELINE_LEASE_SECS", 60)?),
         })
@@ -397,6 +401,7 @@ impl Config {
             e5_weights: var("ANCRE_E5_WEIGHTS")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| assets_dir().join("e5-small-q4.bin")),
+            web_dir: PathBuf::from("frontend/dist"),
             pipeline_workers: 1,
             pipeline_lease: Duration::from_secs(60),
         }

@@ -18,6 +18,7 @@
 //! - [`telemetry`]: logs, request spans and the Prometheus metrics.
 //! - [`chat`]: one chat turn as a task: answer, record, report as frames.
 //! - [`cli`]: the sub-commands of the binary.
+//! - [`web`]: the built web UI at `/` (everything outside `/api`).
 
 pub mod app;
 pub mod auth;
@@ -31,6 +32,7 @@ pub mod extract;
 pub mod quota;
 pub mod routes;
 pub mod telemetry;
+pub mod web;
 
 /// The sub-command that turns the `ancre` binary into the PDF sandbox's child
 /// (dispatched in `main` before anything else starts).

@@ -94,3 +94,27 @@ pub fn router() -> Router<AppState> {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
         .merge(Redoc::with_url("/redoc", ApiDoc::openapi()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The web UI's API types are generated from `frontend/openapi.json`
+    /// (`npm run api-types`); a handler whose shapes change without it would
+    /// leave the UI compiling against the old API. `make openapi` rewrites it.
+    #[test]
+    fn the_web_ui_builds_against_this_api_document() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/openapi.json");
+        let current = ApiDoc::openapi().to_pretty_json().expect("serialisable") + "\n";
+        if std::env::var_os("ANCRE_WRITE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).expect("writing frontend/openapi.json");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "frontend/openapi.json differs from the API: run `make openapi` and commit it"
+        );
+    }
+}

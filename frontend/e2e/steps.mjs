@@ -1,0 +1,148 @@
+// The user's path, step by step (see run.mjs for the set-up).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+const INDEXED = 300_000; // embedding a 26-page PDF on a busy 2-core machine
+
+export async function steps({ browser, base, corpus, shots, waitFor }) {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+
+  // 1. A first visit: the collections page, empty, in dev mode.
+  await page.goto(base);
+  await page.waitForURL(`${base}/collections`);
+  await page.getByTestId("dev-bypass").waitFor();
+  await page.getByText("No collection yet").waitFor();
+  await shot("01-collections-empty");
+
+  // 2. Create a collection: we land on it.
+  await page.getByLabel("Name").fill("Debian history");
+  await page.getByLabel("Description (optional)").fill("The project's history, in French");
+  await page.getByRole("button", { name: "Create collection" }).click();
+  await page.waitForURL(/\/collections\/[0-9a-f-]{36}$/);
+  await page.getByRole("heading", { name: "Debian history" }).waitFor();
+  const collectionUrl = page.url();
+  const collectionId = collectionUrl.split("/").pop();
+
+  // 3. Upload a real PDF and a broken one together (one bar each).
+  await page.getByTestId("upload-input").setInputFiles([
+    join(corpus, "pdf/project-history.fr.pdf"),
+    join(corpus, "bad/truncated-half.pdf"),
+  ]);
+  await waitFor("both uploads to be answered", async () => {
+    const states = await page.getByTestId("upload-row").allInnerTexts();
+    return states.length === 2 && states.every((s) => s.includes("queued for processing"));
+  }, 60_000);
+  const row = (name) => page.locator(`[data-testid=document-row][data-filename="${name}"]`);
+  await row("project-history.fr.pdf").waitFor();
+  await row("truncated-half.pdf").waitFor();
+  await shot("02-collection-uploading");
+
+  // 4. Statuses move on their own (the SSE feed): the bad file fails with its reason…
+  await row("truncated-half.pdf").getByTestId("failure-reason").waitFor({ timeout: INDEXED });
+  const reason = await row("truncated-half.pdf").getByTestId("failure-reason").innerText();
+  assert.match(reason, /Failed while reading the file/);
+  assert.ok(reason.length > "Failed while reading the file:".length + 5, `a readable reason: ${reason}`);
+  // …and the PDF gets indexed, without reloading the page.
+  await row("project-history.fr.pdf").locator("[data-phase=indexed]").waitFor({ timeout: INDEXED });
+  assert.equal(page.url(), collectionUrl);
+  assert.equal((await row("project-history.fr.pdf").locator("td").nth(2).innerText()).trim(), "26");
+  await shot("03-collection-indexed");
+
+  // 5. The document's passages, with their pages.
+  await row("project-history.fr.pdf").getByRole("link", { name: "project-history.fr.pdf" }).click();
+  await page.getByTestId("chunk").first().waitFor();
+  const firstChunk = await page.getByTestId("chunk").first().innerText();
+  assert.match(firstChunk, /page \S+/);
+  await shot("04-document-chunks");
+
+  // 6. An assistant over that collection; creating it opens its chat.
+  await page.getByRole("link", { name: "Assistants" }).click();
+  await page.getByText("No assistant yet").waitFor();
+  await page.getByLabel("Name").fill("Historian");
+  await page.getByLabel("Instructions").fill("Answer from the project's history.");
+  await page.getByLabel("Debian history").check();
+  await shot("05-assistants-new");
+  await page.getByRole("button", { name: "Create and start chatting" }).click();
+  await page.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+  await page.getByText("Ask your first question").waitFor();
+
+  // 7. Ask (in French): the answer streams in, then its sources with pages.
+  const composer = page.getByLabel("Your question");
+  await composer.fill("En quelle année Ian Murdock a-t-il créé Debian ?");
+  await composer.press("Enter");
+  const answer = page.getByTestId("answer").last();
+  await answer.waitFor();
+  await page.getByTestId("citation").first().waitFor();
+  await page.waitForURL(/\/chat\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/);
+  const answerText = await answer.innerText();
+  assert.match(answerText, /Réponse extractive/, answerText);
+  const citations = page.getByTestId("citation");
+  const count = await citations.count();
+  assert.ok(count >= 1);
+  const texts = await citations.allInnerTexts();
+  const murdock = texts.findIndex((t) => t.includes("page 6"));
+  assert.ok(murdock >= 0, `a source on printed page 6 (physical 12): ${texts.join(" | ")}`);
+  assert.equal(await citations.nth(murdock).getAttribute("data-page"), "12");
+  // A complete answer is not marked as stopped or failed.
+  assert.equal(await page.getByText("Stopped: the answer is incomplete.").count(), 0);
+  // The conversation is listed, titled from the question.
+  await page.getByRole("navigation", { name: "Conversations" }).getByText("En quelle année").waitFor();
+  await shot("06-chat-answer");
+
+  // 8. Open that source: the PDF's page 12 drawn, the excerpt highlighted.
+  await citations.nth(murdock).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByText("page 6").first().waitFor();
+  await dialog.locator("[data-testid=pdf-page][data-state=ready]").waitFor({ timeout: 60_000 });
+  const highlights = Number(await dialog.getByTestId("pdf-page").getAttribute("data-highlights"));
+  assert.ok(highlights >= 1, "the excerpt is highlighted on the page");
+  assert.equal(await dialog.getByTestId("source").getAttribute("data-page"), "12");
+  await shot("07-source-pdf-page");
+  await page.keyboard.press("Escape");
+
+  // 9. A marker in the answer opens its source too.
+  await answer.getByTestId("citation-marker").first().click();
+  await page.getByRole("dialog").waitFor();
+  await page.keyboard.press("Escape");
+
+  // 10. Exhaust the documents quota (Free: 100): 97 more small files through
+  // the API, then one through the page is refused with the reason.
+  const uploaded = 2;
+  for (let i = 0; i < 100 - uploaded; i++) {
+    const form = new FormData();
+    form.append("files", new Blob([`Note ${i}: nothing to see.`], { type: "text/plain" }), `note-${i}.txt`);
+    const r = await fetch(`${base}/api/v1/documents/upload/${collectionId}`, { method: "POST", body: form });
+    assert.equal(r.status, 202, await r.text());
+  }
+  await page.goto(collectionUrl);
+  await page.getByTestId("upload-input").setInputFiles({
+    name: "one-too-many.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("This file is over the plan's limit."),
+  });
+  const refused = page.getByTestId("upload-row").filter({ hasText: "one-too-many.txt" });
+  await refused.getByRole("alert").waitFor();
+  const message = await refused.getByRole("alert").innerText();
+  assert.match(message, /Free plan's limit on documents is reached \(100 of 100\)/, message);
+  assert.match(message, /upgrade to Pro/, message);
+  await shot("08-quota-refused");
+
+  assert.deepEqual(problems, [], "no uncaught error in the page");
+  await context.close();
+
+  // 11. The French interface, chosen from the browser's language.
+  const fr = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 860 } });
+  const frPage = await fr.newPage();
+  await frPage.goto(collectionUrl);
+  await frPage.getByText("Déposez des fichiers ici, ou cliquez pour choisir").waitFor();
+  await frPage.getByRole("columnheader", { name: "État" }).waitFor();
+  await frPage.locator("[data-phase=indexed]").first().getByText("Indexé").waitFor();
+  assert.equal(await frPage.evaluate(() => document.documentElement.lang), "fr");
+  await frPage.screenshot({ path: join(shots, "09-collection-fr.png") });
+  await fr.close();
+}

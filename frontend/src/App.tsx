@@ -1,0 +1,27 @@
+import { Navigate, Route, Routes } from "react-router-dom";
+import { Layout } from "./components/Layout";
+import { CollectionsPage } from "./features/collections/CollectionsPage";
+import { CollectionPage } from "./features/collections/CollectionPage";
+import { DocumentPage } from "./features/collections/DocumentPage";
+import { AssistantsPage } from "./features/assistants/AssistantsPage";
+import { AssistantPage } from "./features/assistants/AssistantPage";
+import { ChatPage } from "./features/chat/ChatPage";
+import { NotFound } from "./components/NotFound";
+
+export function App() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<Navigate to="/collections" replace />} />
+        <Route path="collections" element={<CollectionsPage />} />
+        <Route path="collections/:collectionId" element={<CollectionPage />} />
+        <Route path="documents/:documentId" element={<DocumentPage />} />
+        <Route path="assistants" element={<AssistantsPage />} />
+        <Route path="assistants/:assistantId" element={<AssistantPage />} />
+        <Route path="chat/:assistantId" element={<ChatPage />} />
+        <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,64 @@
+import { NavLink, Outlet } from "react-router-dom";
+import { Anchor, Bot, FolderOpen, ShieldAlert } from "lucide-react";
+import { useMe } from "@/api/queries";
+import { useI18n } from "@/i18n";
+import { cn } from "@/lib/utils";
+import { ErrorMessage } from "./ErrorMessage";
+import { Badge } from "./ui/badge";
+
+const NAV = [
+  { to: "/collections", icon: FolderOpen, key: "nav.collections" },
+  { to: "/assistants", icon: Bot, key: "nav.assistants" },
+] as const;
+
+export function Layout() {
+  const { t } = useI18n();
+  const me = useMe();
+  const tenant = me.data?.tenant;
+  return (
+    <div className="flex h-screen overflow-hidden">
+      <aside className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
+        <div className="flex items-center gap-2 px-4 py-4 text-lg font-semibold text-indigo-700">
+          <Anchor className="size-5" /> Ancre
+        </div>
+        <nav className="flex flex-col gap-1 px-2" aria-label={t("nav.label")}>
+          {NAV.map(({ to, icon: Icon, key }) => (
+            <NavLink
+              key={to}
+              to={to}
+              className={({ isActive }) =>
+                cn(
+                  "flex items-center gap-2 rounded-md px-3 py-2 text-sm",
+                  isActive ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-700 hover:bg-slate-100",
+                )
+              }
+            >
+              <Icon className="size-4" /> {t(key)}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="mt-auto border-t border-slate-200 p-4 text-sm">
+          {tenant ? (
+            <>
+              <p className="truncate font-medium" title={tenant.name}>{tenant.name}</p>
+              <Badge tone={tenant.plan === "pro" ? "info" : "neutral"} className="mt-1">
+                {t(tenant.plan === "pro" ? "plan.pro" : "plan.free")}
+              </Badge>
+            </>
+          ) : null}
+        </div>
+      </aside>
+      <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+        {me.data?.dev_auth_bypass ? (
+          <div className="flex items-center gap-2 border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900" data-testid="dev-bypass">
+            <ShieldAlert className="size-4" /> {t("auth.devBypass")}
+          </div>
+        ) : null}
+        {me.error ? <ErrorMessage error={me.error} className="m-4" /> : null}
+        <main className="min-h-0 min-w-0 flex-1 overflow-y-auto p-6">
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

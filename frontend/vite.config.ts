@@ -1,0 +1,22 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import tailwindcss from "@tailwindcss/vite";
+
+// `npm run dev` proxies the API to a running `make run` (port 8000), so the
+// UI can be worked on with hot reload against the real server.
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  resolve: { alias: { "@": new URL("./src", import.meta.url).pathname } },
+  server: {
+    proxy: {
+      "/api": { target: "http://localhost:8000", changeOrigin: false },
+    },
+  },
+  build: { outDir: "dist", sourcemap: true, chunkSizeWarningLimit: 2000 },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test-setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
