@@ -1,5 +1,6 @@
 // The user's path, step by step (see run.mjs for the set-up).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const INDEXED = 300_000; // embedding a 26-page PDF on a busy 2-core machine
@@ -132,10 +133,42 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   assert.match(message, /upgrade to Pro/, message);
   await shot("08-quota-refused");
 
+  // 11. Usage: the documents quota full, the ledger, its CSV, billing off.
+  await page.getByRole("link", { name: "Usage & billing" }).click();
+  const documents = page.locator("[data-testid=quota][data-quota=documents]");
+  await documents.getByText("100 of 100").waitFor();
+  await page.getByText("Billing is not set up on this server").waitFor();
+  await page.getByTestId("ledger-line").first().waitFor();
+  await shot("09-usage");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download CSV" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^ancre-usage-\d{4}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8").trim().split("\n");
+  assert.match(csv[0], /^period,sequence,line,recorded_at,occurred_at,metric,quantity/);
+  const documentLines = csv.filter((l) => l.split(",")[5] === "documents");
+  assert.equal(documentLines.reduce((n, l) => n + Number(l.split(",")[6]), 0), 100, "the CSV counts the 100 documents");
+
+  // 12. Settings: an API key shown once, usable, then revoked; the members.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByLabel("Key name").fill("e2e script");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.getByTestId("api-key-secret").locator("code").innerText()).trim();
+  const me = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).kind, "api_key");
+  await page.getByTestId("member").filter({ hasText: "dev-user" }).getByText("you").waitFor();
+  await shot("10-settings");
+  await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByRole("button", { name: "Revoke" }).click();
+  await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByText("Revoked").waitFor();
+  const after = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(after.status, 401);
+
   assert.deepEqual(problems, [], "no uncaught error in the page");
   await context.close();
 
-  // 11. The French interface, chosen from the browser's language.
+  // 13. The French interface, chosen from the browser's language.
   const fr = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 860 } });
   const frPage = await fr.newPage();
   await frPage.goto(collectionUrl);
@@ -143,6 +176,6 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   await frPage.getByRole("columnheader", { name: "État" }).waitFor();
   await frPage.locator("[data-phase=indexed]").first().getByText("Indexé").waitFor();
   assert.equal(await frPage.evaluate(() => document.documentElement.lang), "fr");
-  await frPage.screenshot({ path: join(shots, "09-collection-fr.png") });
+  await frPage.screenshot({ path: join(shots, "11-collection-fr.png") });
   await fr.close();
 }

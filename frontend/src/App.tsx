@@ -6,6 +6,8 @@ import { DocumentPage } from "./features/collections/DocumentPage";
 import { AssistantsPage } from "./features/assistants/AssistantsPage";
 import { AssistantPage } from "./features/assistants/AssistantPage";
 import { ChatPage } from "./features/chat/ChatPage";
+import { UsagePage } from "./features/usage/UsagePage";
+import { SettingsPage } from "./features/settings/SettingsPage";
 import { NotFound } from "./components/NotFound";
 
 export function App() {
@@ -20,6 +22,8 @@ export function App() {
         <Route path="assistants/:assistantId" element={<AssistantPage />} />
         <Route path="chat/:assistantId" element={<ChatPage />} />
         <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
+        <Route path="usage" element={<UsagePage />} />
+        <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

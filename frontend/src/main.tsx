@@ -5,6 +5,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
 import { I18nProvider, detectLanguage } from "./i18n";
 import { ApiError } from "./api/client";
+import { AuthGate } from "./auth/AuthGate";
 import "./index.css";
 
 const queryClient = new QueryClient({
@@ -24,9 +25,11 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <I18nProvider lang={lang}>
       <QueryClientProvider client={queryClient}>
-        <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-          <App />
-        </BrowserRouter>
+        <AuthGate>
+          <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+            <App />
+          </BrowserRouter>
+        </AuthGate>
       </QueryClientProvider>
     </I18nProvider>
   </StrictMode>,

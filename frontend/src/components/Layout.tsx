@@ -1,6 +1,8 @@
 import { NavLink, Outlet } from "react-router-dom";
-import { Anchor, Bot, FolderOpen, ShieldAlert } from "lucide-react";
+import { Anchor, Bot, FolderOpen, Gauge, Settings, ShieldAlert } from "lucide-react";
+import { ApiError } from "@/api/client";
 import { useMe } from "@/api/queries";
+import { clerkEnabled } from "@/auth/AuthGate";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/utils";
 import { ErrorMessage } from "./ErrorMessage";
@@ -9,6 +11,8 @@ import { Badge } from "./ui/badge";
 const NAV = [
   { to: "/collections", icon: FolderOpen, key: "nav.collections" },
   { to: "/assistants", icon: Bot, key: "nav.assistants" },
+  { to: "/usage", icon: Gauge, key: "nav.usage" },
+  { to: "/settings", icon: Settings, key: "nav.settings" },
 ] as const;
 
 export function Layout() {
@@ -54,7 +58,13 @@ export function Layout() {
             <ShieldAlert className="size-4" /> {t("auth.devBypass")}
           </div>
         ) : null}
-        {me.error ? <ErrorMessage error={me.error} className="m-4" /> : null}
+        {me.error instanceof ApiError && me.error.status === 401 && !clerkEnabled ? (
+          <p role="alert" className="m-4 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
+            {t("auth.notConfigured")}
+          </p>
+        ) : me.error ? (
+          <ErrorMessage error={me.error} className="m-4" />
+        ) : null}
         <main className="min-h-0 min-w-0 flex-1 overflow-y-auto p-6">
           <Outlet />
         </main>

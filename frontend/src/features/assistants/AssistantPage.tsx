@@ -1,14 +1,14 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { MessageSquare, Trash2 } from "lucide-react";
+import { MessageSquare } from "lucide-react";
 import { api } from "@/api/client";
 import { keys, useAssistant } from "@/api/queries";
 import type { Assistant } from "@/api/types";
 import { useI18n } from "@/i18n";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
-import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { ConfirmDelete } from "@/components/ConfirmDelete";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
 import { AssistantForm, bodyOf, valuesOf } from "./AssistantForm";
@@ -74,17 +74,12 @@ function DeleteAssistant({ id, name }: { id: string; name: string }) {
     },
   });
   return (
-    <Dialog>
-      <DialogTrigger asChild>
-        <Button variant="outline"><Trash2 /> {t("common.delete")}</Button>
-      </DialogTrigger>
-      <DialogContent title={t("assistants.deleteTitle", { name })} description={t("assistants.deleteHint")} closeLabel={t("common.close")}>
-        <ErrorMessage error={remove.error} />
-        <div className="flex justify-end gap-2">
-          <DialogClose asChild><Button variant="outline">{t("common.cancel")}</Button></DialogClose>
-          <Button variant="destructive" onClick={() => remove.mutate()} disabled={remove.isPending}>{t("common.delete")}</Button>
-        </div>
-      </DialogContent>
-    </Dialog>
+    <ConfirmDelete
+      title={t("assistants.deleteTitle", { name })}
+      hint={t("assistants.deleteHint")}
+      pending={remove.isPending}
+      error={remove.error}
+      onConfirm={() => remove.mutate()}
+    />
   );
 }

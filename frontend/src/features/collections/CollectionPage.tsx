@@ -1,14 +1,12 @@
-import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { FileText, Trash2 } from "lucide-react";
+import { FileText } from "lucide-react";
 import { api } from "@/api/client";
 import { keys, useCollection, useDocuments } from "@/api/queries";
 import type { DocumentItem } from "@/api/types";
 import { useI18n, type Key, type Vars } from "@/i18n";
 import { formatBytes } from "@/lib/utils";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogTrigger } from "@/components/ui/dialog";
+import { ConfirmDelete } from "@/components/ConfirmDelete";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
@@ -103,7 +101,6 @@ function DeleteCollection({ id, name }: { id: string; name: string }) {
   const { t } = useI18n();
   const client = useQueryClient();
   const navigate = useNavigate();
-  const [open, setOpen] = useState(false);
   const remove = useMutation({
     mutationFn: () => api.delete(`/collections/${id}`),
     onSuccess: async () => {
@@ -112,23 +109,12 @@ function DeleteCollection({ id, name }: { id: string; name: string }) {
     },
   });
   return (
-    <Dialog open={open} onOpenChange={setOpen}>
-      <DialogTrigger asChild>
-        <Button variant="outline">
-          <Trash2 /> {t("common.delete")}
-        </Button>
-      </DialogTrigger>
-      <DialogContent title={t("collections.deleteTitle", { name })} description={t("collections.deleteHint")} closeLabel={t("common.close")}>
-        <ErrorMessage error={remove.error} />
-        <div className="flex justify-end gap-2">
-          <DialogClose asChild>
-            <Button variant="outline">{t("common.cancel")}</Button>
-          </DialogClose>
-          <Button variant="destructive" onClick={() => remove.mutate()} disabled={remove.isPending}>
-            {t("common.delete")}
-          </Button>
-        </div>
-      </DialogContent>
-    </Dialog>
+    <ConfirmDelete
+      title={t("collections.deleteTitle", { name })}
+      hint={t("collections.deleteHint")}
+      pending={remove.isPending}
+      error={remove.error}
+      onConfirm={() => remove.mutate()}
+    />
   );
 }

@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
+import { Pager } from "@/components/Pager";
 import { DocumentStatus } from "./DocumentStatus";
 
 const PAGE = 50;
@@ -74,17 +75,7 @@ export function DocumentPage() {
             </li>
           ))}
         </ol>
-        {total > PAGE ? (
-          <div className="mt-3 flex items-center gap-2 text-sm">
-            <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-              {t("common.previous")}
-            </Button>
-            <span>{t("common.range", { from: offset + 1, to: Math.min(total, offset + PAGE), total })}</span>
-            <Button variant="outline" size="sm" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-              {t("common.next")}
-            </Button>
-          </div>
-        ) : null}
+        <Pager offset={offset} size={PAGE} total={total} onChange={setOffset} />
       </section>
     </div>
   );
