@@ -38,6 +38,19 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
     const states = await page.getByTestId("upload-row").allInnerTexts();
     return states.length === 2 && states.every((s) => s.includes("queued for processing"));
   }, 60_000);
+  // A third file, dropped onto the zone as a file manager would.
+  const dropped = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    const text = "# Ancre handbook\n\n## Mascot\n\nThe Ancre mascot is a blue octopus called Poulpe, drawn by the founders in 2026.\n";
+    data.items.add(new File([text], "handbook.md", { type: "text/markdown" }));
+    return data;
+  });
+  await page.getByTestId("upload-zone").dispatchEvent("dragover", { dataTransfer: dropped });
+  await page.getByTestId("upload-zone").dispatchEvent("drop", { dataTransfer: dropped });
+  await waitFor("the dropped file to be uploaded", async () => {
+    const states = await page.getByTestId("upload-row").allInnerTexts();
+    return states.length === 3 && states[2].includes("handbook.md") && states[2].includes("queued for processing");
+  }, 60_000);
   const row = (name) => page.locator(`[data-testid=document-row][data-filename="${name}"]`);
   await row("project-history.fr.pdf").waitFor();
   await row("truncated-half.pdf").waitFor();
@@ -50,6 +63,7 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   assert.ok(reason.length > "Failed while reading the file:".length + 5, `a readable reason: ${reason}`);
   // …and the PDF gets indexed, without reloading the page.
   await row("project-history.fr.pdf").locator("[data-phase=indexed]").waitFor({ timeout: INDEXED });
+  await row("handbook.md").locator("[data-phase=indexed]").waitFor({ timeout: INDEXED });
   assert.equal(page.url(), collectionUrl);
   assert.equal((await row("project-history.fr.pdf").locator("td").nth(2).innerText()).trim(), "26");
   await shot("03-collection-indexed");
@@ -110,10 +124,28 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   await answer.getByTestId("citation-marker").first().click();
   await page.getByRole("dialog").waitFor();
   await page.keyboard.press("Escape");
+  await page.getByRole("dialog").waitFor({ state: "detached" });
 
-  // 10. Exhaust the documents quota (Free: 100): 97 more small files through
+  // 10. A follow-up in the same conversation, answered from the Markdown
+  // file: its source opens as the passage under its headings, marked.
+  const conversationUrl = page.url();
+  await composer.fill("What is the Ancre mascot called?");
+  await composer.press("Enter");
+  await waitFor("the second answer", async () => (await page.getByTestId("turn").count()) === 2 && (await page.getByTestId("turn").nth(1).getByTestId("citation").count()) > 0, 60_000);
+  assert.equal(page.url(), conversationUrl, "the follow-up stays in its conversation");
+  const second = page.getByTestId("turn").nth(1);
+  const mdCitation = second.getByTestId("citation").filter({ hasText: "handbook.md" }).first();
+  await mdCitation.click();
+  const mdSource = page.getByRole("dialog").getByTestId("source");
+  await mdSource.getByText("Ancre handbook › Mascot").waitFor();
+  const marked = await mdSource.getByTestId("highlight").innerText();
+  assert.match(marked, /Poulpe/, `the cited sentence is marked: ${marked}`);
+  await shot("08-source-markdown");
+  await page.keyboard.press("Escape");
+
+  // 11. Exhaust the documents quota (Free: 100): 97 more small files through
   // the API, then one through the page is refused with the reason.
-  const uploaded = 2;
+  const uploaded = 3;
   for (let i = 0; i < 100 - uploaded; i++) {
     const form = new FormData();
     form.append("files", new Blob([`Note ${i}: nothing to see.`], { type: "text/plain" }), `note-${i}.txt`);
@@ -131,15 +163,15 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   const message = await refused.getByRole("alert").innerText();
   assert.match(message, /Free plan's limit on documents is reached \(100 of 100\)/, message);
   assert.match(message, /upgrade to Pro/, message);
-  await shot("08-quota-refused");
+  await shot("09-quota-refused");
 
-  // 11. Usage: the documents quota full, the ledger, its CSV, billing off.
+  // 12. Usage: the documents quota full, the ledger, its CSV, billing off.
   await page.getByRole("link", { name: "Usage & billing" }).click();
   const documents = page.locator("[data-testid=quota][data-quota=documents]");
   await documents.getByText("100 of 100").waitFor();
   await page.getByText("Billing is not set up on this server").waitFor();
   await page.getByTestId("ledger-line").first().waitFor();
-  await shot("09-usage");
+  await shot("10-usage");
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("button", { name: "Download CSV" }).click(),
@@ -150,7 +182,7 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   const documentLines = csv.filter((l) => l.split(",")[5] === "documents");
   assert.equal(documentLines.reduce((n, l) => n + Number(l.split(",")[6]), 0), 100, "the CSV counts the 100 documents");
 
-  // 12. Settings: an API key shown once, usable, then revoked; the members.
+  // 13. Settings: an API key shown once, usable, then revoked; the members.
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Key name").fill("e2e script");
   await page.getByRole("button", { name: "Create key" }).click();
@@ -159,7 +191,7 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   assert.equal(me.status, 200);
   assert.equal((await me.json()).kind, "api_key");
   await page.getByTestId("member").filter({ hasText: "dev-user" }).getByText("you").waitFor();
-  await shot("10-settings");
+  await shot("11-settings");
   await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByRole("button", { name: "Revoke" }).click();
   await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByText("Revoked").waitFor();
   const after = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
@@ -168,7 +200,7 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   assert.deepEqual(problems, [], "no uncaught error in the page");
   await context.close();
 
-  // 13. The French interface, chosen from the browser's language.
+  // 14. The French interface, chosen from the browser's language.
   const fr = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 860 } });
   const frPage = await fr.newPage();
   await frPage.goto(collectionUrl);
@@ -176,6 +208,6 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   await frPage.getByRole("columnheader", { name: "État" }).waitFor();
   await frPage.locator("[data-phase=indexed]").first().getByText("Indexé").waitFor();
   assert.equal(await frPage.evaluate(() => document.documentElement.lang), "fr");
-  await frPage.screenshot({ path: join(shots, "11-collection-fr.png") });
+  await frPage.screenshot({ path: join(shots, "12-collection-fr.png") });
   await fr.close();
 }

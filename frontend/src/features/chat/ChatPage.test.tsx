@@ -23,7 +23,26 @@ function controlledStream() {
     body,
     send: (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)),
     close: () => controller.close(),
+    error: (reason: unknown) => controller.error(reason),
   };
+}
+
+const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "Content-Type": "application/json" } });
+const assistant = { id: A, name: "Historian", model: "extractive", collections: [], instructions: "", temperature: 0.2, retrieval: { top_k: 6, dense_weight: 0.5, keyword_weight: 0.5 }, created_at: "", updated_at: "" };
+
+function renderChat() {
+  render(
+    <I18nProvider lang="en">
+      <QueryClientProvider client={new QueryClient()}>
+        <MemoryRouter initialEntries={[`/chat/${A}`]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+          <Routes>
+            <Route path="chat/:assistantId" element={<ChatPage />} />
+            <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>
+    </I18nProvider>,
+  );
 }
 
 afterEach(() => {
@@ -36,28 +55,16 @@ describe("ChatPage", () => {
     const stream = controlledStream();
     const requests: { method: string; url: string; body?: string }[] = [];
     let recorded = false;
-    const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "Content-Type": "application/json" } });
     vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
       requests.push({ method: init?.method ?? "GET", url, body: init?.body as string | undefined });
-      if (url === `/api/v1/assistants/${A}`) return json({ id: A, name: "Historian", model: "extractive", collections: [], instructions: "", temperature: 0.2, retrieval: { top_k: 6, dense_weight: 0.5, keyword_weight: 0.5 }, created_at: "", updated_at: "" });
+      if (url === `/api/v1/assistants/${A}`) return json(assistant);
       if (url.startsWith(`/api/v1/chat/${A}/conversations?`)) return json({ items: recorded ? [{ id: C, title: "When?", turns: 1, created_at: "", updated_at: "" }] : [], total: 0, limit: 200, offset: 0 });
       if (url === `/api/v1/chat/${A}/stream`) return new Response(stream.body, { headers: { "Content-Type": "text/event-stream" } });
       if (url === `/api/v1/chat/${A}/conversations/${C}`) return json({ id: C, title: "When?", turns: 1, created_at: "", updated_at: "", history: [{ number: 1, question: "When?", answer: "In 1993 [1].", citations: [citation], outcome: "complete", model: "extractive", created_at: "", usage: { tokens_in: 1, tokens_out: 1, chunks_retrieved: 1 } }] });
       return new Response("{}", { status: 404 });
     }));
 
-    render(
-      <I18nProvider lang="en">
-        <QueryClientProvider client={new QueryClient()}>
-          <MemoryRouter initialEntries={[`/chat/${A}`]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-            <Routes>
-              <Route path="chat/:assistantId" element={<ChatPage />} />
-              <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
-            </Routes>
-          </MemoryRouter>
-        </QueryClientProvider>
-      </I18nProvider>,
-    );
+    renderChat();
     await screen.findByText("Historian");
     await userEvent.type(screen.getByLabelText("Your question"), "When?{Enter}");
 
@@ -83,5 +90,30 @@ describe("ChatPage", () => {
     expect(screen.queryByText(/Stopped/)).toBeNull();
     const post = requests.find((r) => r.method === "POST");
     expect(JSON.parse(post!.body!)).toEqual({ message: "When?", conversation_id: null });
+  });
+
+  it("Stop closes the stream, keeps what was produced and says the answer is incomplete", async () => {
+    const stream = controlledStream();
+    let signal: AbortSignal | undefined;
+    vi.stubGlobal("fetch", vi.fn(async (url: string, init?: RequestInit) => {
+      if (url === `/api/v1/assistants/${A}`) return json(assistant);
+      if (url.startsWith(`/api/v1/chat/${A}/conversations`)) return json({ items: [], total: 0, limit: 200, offset: 0 });
+      if (url === `/api/v1/chat/${A}/stream`) {
+        signal = init?.signal ?? undefined;
+        signal?.addEventListener("abort", () => stream.error(new DOMException("aborted", "AbortError")));
+        return new Response(stream.body, { headers: { "Content-Type": "text/event-stream" } });
+      }
+      return new Response("{}", { status: 404 });
+    }));
+    renderChat();
+    await screen.findByText("Historian");
+    await userEvent.type(screen.getByLabelText("Your question"), "Tell me everything{Enter}");
+    stream.send("token", { text: "Once upon " });
+    await waitFor(() => expect(screen.getByTestId("answer")).toHaveTextContent("Once upon"));
+    await userEvent.click(screen.getByRole("button", { name: "Stop" }));
+    expect(signal?.aborted).toBe(true);
+    await screen.findByText("Stopped: the answer is incomplete.");
+    expect(screen.getByTestId("answer")).toHaveTextContent(/^Once upon$/);
+    expect(screen.getByRole("button", { name: "Send" })).toBeInTheDocument();
   });
 });
