@@ -7,7 +7,8 @@ export const keys = {
   me: ["me"] as const,
   collections: ["collections"] as const,
   collection: (id: string) => ["collections", id] as const,
-  documents: (collectionId: string) => ["documents", { collectionId }] as const,
+  documents: (collectionId: string, offset?: number) =>
+    offset === undefined ? (["documents", { collectionId }] as const) : (["documents", { collectionId }, offset] as const),
   document: (id: string) => ["document", id] as const,
   chunks: (id: string, offset: number) => ["chunks", id, offset] as const,
   assistants: ["assistants"] as const,
@@ -31,10 +32,15 @@ export function useCollection(id: string) {
   return useQuery({ queryKey: keys.collection(id), queryFn: () => api.get<Collection>(`/collections/${id}`) });
 }
 
-export function useDocuments(collectionId: string) {
+/** Documents shown per page of a collection (a Free plan's 100 fit on one). */
+export const DOCUMENTS_PAGE = 100;
+
+export function useDocuments(collectionId: string, offset: number) {
   return useQuery({
-    queryKey: keys.documents(collectionId),
-    queryFn: () => api.get<Paginated<DocumentItem>>(`/documents?collection_id=${collectionId}&limit=200`),
+    queryKey: keys.documents(collectionId, offset),
+    queryFn: () =>
+      api.get<Paginated<DocumentItem>>(`/documents?collection_id=${collectionId}&limit=${DOCUMENTS_PAGE}&offset=${offset}`),
+    placeholderData: (previous) => previous,
   });
 }
 

@@ -50,6 +50,7 @@ export const en = {
   "upload.rejected": "Refused",
   "upload.failed": "Upload failed",
 
+  "upload.clear": "Clear finished uploads",
   "documents.title": "Documents",
   "documents.empty": "No document in this collection",
   "documents.emptyHint": "Drop files above: each one is read, split into passages and indexed, and you can follow it here.",

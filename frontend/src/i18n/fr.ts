@@ -52,6 +52,7 @@ export const fr: Messages = {
   "upload.rejected": "Refusé",
   "upload.failed": "Échec de l’envoi",
 
+  "upload.clear": "Effacer les envois terminés",
   "documents.title": "Documents",
   "documents.empty": "Aucun document dans cette collection",
   "documents.emptyHint": "Déposez des fichiers ci-dessus : chacun est lu, découpé en passages et indexé, et vous pouvez le suivre ici.",

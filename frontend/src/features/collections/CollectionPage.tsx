@@ -1,8 +1,9 @@
+import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { FileText } from "lucide-react";
 import { api } from "@/api/client";
-import { keys, useCollection, useDocuments } from "@/api/queries";
+import { DOCUMENTS_PAGE, keys, useCollection, useDocuments } from "@/api/queries";
 import type { DocumentItem } from "@/api/types";
 import { useI18n, type Key, type Vars } from "@/i18n";
 import { formatBytes } from "@/lib/utils";
@@ -10,6 +11,7 @@ import { ConfirmDelete } from "@/components/ConfirmDelete";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
+import { Pager } from "@/components/Pager";
 import { DocumentStatus } from "./DocumentStatus";
 import { UploadZone } from "./UploadZone";
 import { useDocumentFeed } from "./useDocumentFeed";
@@ -18,7 +20,8 @@ export function CollectionPage() {
   const { collectionId = "" } = useParams();
   const { t } = useI18n();
   const collection = useCollection(collectionId);
-  const documents = useDocuments(collectionId);
+  const [offset, setOffset] = useState(0);
+  const documents = useDocuments(collectionId, offset);
   useDocumentFeed(collectionId);
 
   if (collection.isPending) return <Loading />;
@@ -44,6 +47,7 @@ export function CollectionPage() {
           <EmptyState icon={FileText} title={t("documents.empty")} hint={t("documents.emptyHint")} />
         ) : null}
         {documents.data && documents.data.items.length > 0 ? <DocumentsTable docs={documents.data.items} /> : null}
+        <Pager offset={offset} size={DOCUMENTS_PAGE} total={documents.data?.total ?? 0} onChange={setOffset} />
       </section>
     </div>
   );

@@ -5,6 +5,7 @@ import { uploadFile } from "@/api/upload";
 import { keys } from "@/api/queries";
 import { useI18n } from "@/i18n";
 import { cn, formatBytes } from "@/lib/utils";
+import { Button } from "@/components/ui/button";
 import { Progress } from "@/components/ui/progress";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { useUploads, type UploadItem } from "./uploads";
@@ -19,7 +20,7 @@ export function UploadZone({ collectionId }: { collectionId: string }) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const client = useQueryClient();
-  const { items, add, update } = useUploads();
+  const { items, add, update, clearFinished } = useUploads();
   const mine = items.filter((i) => i.collectionId === collectionId);
 
   const start = (files: FileList | File[]) => {
@@ -83,11 +84,18 @@ export function UploadZone({ collectionId }: { collectionId: string }) {
         />
       </div>
       {mine.length > 0 ? (
-        <ul className="flex flex-col gap-2" aria-label={t("upload.list")}>
-          {mine.map((item) => (
-            <UploadRow key={item.key} item={item} />
-          ))}
-        </ul>
+        <>
+          <ul className="flex flex-col gap-2" aria-label={t("upload.list")}>
+            {mine.map((item) => (
+              <UploadRow key={item.key} item={item} />
+            ))}
+          </ul>
+          {mine.some((i) => i.state !== "uploading") ? (
+            <Button variant="ghost" size="sm" className="self-end" onClick={() => clearFinished(collectionId)}>
+              {t("upload.clear")}
+            </Button>
+          ) : null}
+        </>
       ) : null}
     </section>
   );

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { DocumentItem, Paginated } from "@/api/types";
 import { documentPhase, stageFraction } from "./phase";
 import { useUploads } from "./uploads";
-import { upsertDocument } from "./useDocumentFeed";
+import { replaceDocument } from "./useDocumentFeed";
 
 const progress = (stage: string, state: "waiting" | "running", attempts: number, done = 0, total = 0) => ({
   stage, state, attempts, done, total,
@@ -26,16 +26,18 @@ describe("documentPhase", () => {
   });
 });
 
-describe("upsertDocument", () => {
+describe("replaceDocument", () => {
   const doc = (id: string, status: string) => ({ id, status }) as DocumentItem;
-  const page: Paginated<DocumentItem> = { items: [doc("a", "queued")], total: 1, limit: 200, offset: 0 };
+  const page: Paginated<DocumentItem> = { items: [doc("a", "queued"), doc("b", "queued")], total: 2, limit: 100, offset: 0 };
 
-  it("replaces a known document and appends a new one", () => {
-    expect(upsertDocument(page, doc("a", "indexed"))?.items.map((d) => d.status)).toEqual(["indexed"]);
-    const grown = upsertDocument(page, doc("b", "queued"));
-    expect(grown?.items.map((d) => d.id)).toEqual(["a", "b"]);
-    expect(grown?.total).toBe(2);
-    expect(upsertDocument(undefined, doc("a", "indexed"))).toBeUndefined();
+  it("replaces a document the page shows, in place", () => {
+    expect(replaceDocument(page, doc("b", "indexed"))?.items.map((d) => [d.id, d.status])).toEqual([["a", "queued"], ["b", "indexed"]]);
+    expect(page.items[1]?.status).toBe("queued");
+  });
+
+  it("leaves a document the page does not show to a refetch", () => {
+    expect(replaceDocument(page, doc("c", "queued"))).toBeNull();
+    expect(replaceDocument(undefined, doc("a", "indexed"))).toBeNull();
   });
 });
 

@@ -8,13 +8,13 @@ import { keys } from "@/api/queries";
 import { readSse } from "@/api/sse";
 import type { DocumentItem, Paginated } from "@/api/types";
 
-export function upsertDocument(
+/** A page with `doc` replaced; null when the page does not hold it (a new document, or one on another page). */
+export function replaceDocument(
   page: Paginated<DocumentItem> | undefined,
   doc: DocumentItem,
-): Paginated<DocumentItem> | undefined {
-  if (!page) return page;
-  const at = page.items.findIndex((d) => d.id === doc.id);
-  if (at < 0) return { ...page, items: [...page.items, doc], total: page.total + 1 };
+): Paginated<DocumentItem> | null {
+  const at = page ? page.items.findIndex((d) => d.id === doc.id) : -1;
+  if (!page || at < 0) return null;
   const items = page.items.slice();
   items[at] = doc;
   return { ...page, items };
@@ -37,10 +37,19 @@ export function useDocumentFeed(collectionId: string) {
           for await (const event of readSse(response.body)) {
             if (event.event !== "document") continue;
             const doc = JSON.parse(event.data) as DocumentItem;
-            client.setQueryData<Paginated<DocumentItem>>(keys.documents(collectionId), (page) =>
-              upsertDocument(page, doc),
-            );
             client.setQueryData(keys.document(doc.id), doc);
+            // Each cached page of the collection: replace the document where it
+            // is shown; a document no page holds yet (just uploaded) means the
+            // pages are stale, and they are fetched again.
+            let shown = false;
+            for (const [key, page] of client.getQueriesData<Paginated<DocumentItem>>({ queryKey: keys.documents(collectionId) })) {
+              const updated = replaceDocument(page, doc);
+              if (updated) {
+                client.setQueryData(key, updated);
+                shown = true;
+              }
+            }
+            if (!shown) void client.invalidateQueries({ queryKey: keys.documents(collectionId) });
           }
         } catch {
           if (abort.signal.aborted) return;
