@@ -8,6 +8,16 @@ const INDEXED = 300_000; // embedding a 26-page PDF on a busy 2-core machine
 export async function steps({ browser, base, corpus, shots, waitFor }) {
   const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
+  try {
+    await path({ browser, context, page, base, corpus, shots, waitFor });
+  } catch (e) {
+    // What the page showed when it went wrong, beside the others.
+    await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
+    throw e;
+  }
+}
+
+async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   page.setDefaultTimeout(30_000);
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
   const problems = [];
@@ -197,10 +207,21 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   const after = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });
   assert.equal(after.status, 401);
 
+  // 14. A second workspace: its own, empty collections; switching back shows ours.
+  await page.getByRole("button", { name: "New workspace" }).click();
+  await page.getByLabel("Workspace name").fill("Second team");
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await page.getByTestId("workspace-name").getByText("Second team").waitFor();
+  await page.getByText("No collection yet").waitFor();
+  assert.equal(await page.getByText("Debian history").count(), 0, "the other workspace's collection is not shown");
+  await page.getByLabel("Workspace").selectOption({ label: "Dev tenant" });
+  await page.getByTestId("workspace-name").getByText("Dev tenant").waitFor();
+  await page.getByText("Debian history").waitFor();
+
   assert.deepEqual(problems, [], "no uncaught error in the page");
   await context.close();
 
-  // 14. The French interface, chosen from the browser's language.
+  // 15. The French interface, chosen from the browser's language.
   const fr = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 860 } });
   const frPage = await fr.newPage();
   await frPage.goto(collectionUrl);

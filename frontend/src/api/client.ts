@@ -7,14 +7,22 @@ import type { Problem } from "./types";
 export type TokenSource = () => Promise<string | null>;
 
 let tokenSource: TokenSource = async () => null;
+let tenantId: string | null = null;
 
 export function setTokenSource(source: TokenSource) {
   tokenSource = source;
 }
 
+/** The workspace requests act in (`X-Ancre-Tenant`); null: the server's choice (the first membership). */
+export function setTenant(id: string | null) {
+  tenantId = id;
+}
+
 export async function authHeaders(): Promise<Record<string, string>> {
   const token = await tokenSource();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  if (tenantId) headers["X-Ancre-Tenant"] = tenantId;
+  return headers;
 }
 
 export class ApiError extends Error {

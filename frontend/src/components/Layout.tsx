@@ -1,8 +1,11 @@
+import { useEffect } from "react";
 import { NavLink, Outlet } from "react-router-dom";
 import { Anchor, Bot, FolderOpen, Gauge, Settings, ShieldAlert } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { useMe } from "@/api/queries";
 import { clerkEnabled } from "@/auth/AuthGate";
+import { useWorkspace } from "@/auth/workspace";
+import { NoWorkspace, WorkspaceSwitcher } from "./Workspace";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/utils";
 import { ErrorMessage } from "./ErrorMessage";
@@ -19,6 +22,14 @@ export function Layout() {
   const { t } = useI18n();
   const me = useMe();
   const tenant = me.data?.tenant;
+  const { tenantId, choose } = useWorkspace();
+  // A remembered workspace the user left (or that was deleted): back to the default.
+  useEffect(() => {
+    if (tenantId && me.error instanceof ApiError && me.error.status === 404) {
+      choose(null);
+      void me.refetch();
+    }
+  }, [tenantId, me, choose]);
   return (
     <div className="flex h-screen overflow-hidden">
       <aside className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
@@ -41,15 +52,16 @@ export function Layout() {
             </NavLink>
           ))}
         </nav>
-        <div className="mt-auto border-t border-slate-200 p-4 text-sm">
+        <div className="mt-auto flex flex-col gap-2 border-t border-slate-200 p-4 text-sm">
           {tenant ? (
-            <>
-              <p className="truncate font-medium" title={tenant.name}>{tenant.name}</p>
+            <div>
+              <p className="truncate font-medium" title={tenant.name} data-testid="workspace-name">{tenant.name}</p>
               <Badge tone={tenant.plan === "pro" ? "info" : "neutral"} className="mt-1">
                 {t(tenant.plan === "pro" ? "plan.pro" : "plan.free")}
               </Badge>
-            </>
+            </div>
           ) : null}
+          {me.data ? <WorkspaceSwitcher me={me.data} /> : null}
         </div>
       </aside>
       <div className="flex min-h-0 min-w-0 flex-1 flex-col">
@@ -66,7 +78,7 @@ export function Layout() {
           <ErrorMessage error={me.error} className="m-4" />
         ) : null}
         <main className="min-h-0 min-w-0 flex-1 overflow-y-auto p-6">
-          <Outlet />
+          {me.data && !me.data.tenant ? <NoWorkspace me={me.data} /> : <Outlet />}
         </main>
       </div>
     </div>

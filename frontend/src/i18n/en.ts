@@ -8,6 +8,15 @@ export const en = {
 
   "auth.devBypass": "Development mode: you are signed in as the dev user without a password (DEV_AUTH_BYPASS). Do not use this in production.",
   "auth.notConfigured": "This server asks for a sign-in, but this web UI was built without Clerk: rebuild it with VITE_CLERK_PUBLISHABLE_KEY set, or run the server with DEV_AUTH_BYPASS=true for local use.",
+  "workspace.switch": "Workspace",
+  "workspace.new": "New workspace",
+  "workspace.newHint": "A workspace has its own collections, assistants, members, plan and usage; you become its owner.",
+  "workspace.name": "Workspace name",
+  "workspace.namePlaceholder": "e.g. Acme support",
+  "workspace.create": "Create workspace",
+  "workspace.noneTitle": "Create your workspace",
+  "workspace.noneHint": "You are signed in but belong to no workspace yet. Create one (you will be its owner), or ask an owner to add you.",
+  "workspace.suspended": "The workspace “{name}” is suspended ({reason}). Contact support, or create another workspace.",
   "plan.free": "Free plan",
   "plan.pro": "Pro plan",
 

@@ -10,6 +10,15 @@ export const fr: Messages = {
 
   "auth.devBypass": "Mode développement : vous êtes connecté comme utilisateur de développement, sans mot de passe (DEV_AUTH_BYPASS). À ne pas utiliser en production.",
   "auth.notConfigured": "Ce serveur demande une connexion, mais cette interface a été construite sans Clerk : reconstruisez-la avec VITE_CLERK_PUBLISHABLE_KEY, ou lancez le serveur avec DEV_AUTH_BYPASS=true pour un usage local.",
+  "workspace.switch": "Espace de travail",
+  "workspace.new": "Nouvel espace",
+  "workspace.newHint": "Un espace a ses propres collections, assistants, membres, offre et consommation ; vous en devenez propriétaire.",
+  "workspace.name": "Nom de l’espace",
+  "workspace.namePlaceholder": "ex. Support Acme",
+  "workspace.create": "Créer l’espace",
+  "workspace.noneTitle": "Créez votre espace de travail",
+  "workspace.noneHint": "Vous êtes connecté mais n’appartenez encore à aucun espace. Créez-en un (vous en serez propriétaire), ou demandez à un propriétaire de vous ajouter.",
+  "workspace.suspended": "L’espace « {name} » est suspendu ({reason}). Contactez le support, ou créez un autre espace.",
   "plan.free": "Offre Free",
   "plan.pro": "Offre Pro",
 
