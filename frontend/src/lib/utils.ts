@@ -6,9 +6,9 @@ export function cn(...inputs: ClassValue[]) {
   return twMerge(clsx(inputs));
 }
 
-/** "1.2 MB" and the like. */
+/** "1.2 MB" and the like ("1,2 Mo" in French: octets). */
 export function formatBytes(bytes: number, locale: string): string {
-  const units = ["B", "KB", "MB", "GB"];
+  const units = locale.startsWith("fr") ? ["o", "Ko", "Mo", "Go"] : ["B", "KB", "MB", "GB"];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

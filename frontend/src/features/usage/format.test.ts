@@ -13,6 +13,7 @@ describe("usage formatting", () => {
   it("shows bytes in binary units and counts with the locale's separators", () => {
     expect(formatQuantity(200 * 1024 * 1024, "bytes", "en-GB")).toBe("200 MB");
     expect(formatQuantity(165958, "bytes", "en-GB")).toBe("162 KB");
+    expect(formatQuantity(1.5 * 1024 * 1024, "bytes", "fr-FR")).toBe("1,5 Mo");
     expect(formatQuantity(300000, "tokens", "en-GB")).toBe("300,000");
     expect(formatQuantity(300000, "tokens", "fr-FR")).toMatch(/^300\s000$/);
   });
