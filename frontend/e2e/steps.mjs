@@ -128,6 +128,14 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   assert.ok(highlights >= 1, "the excerpt is highlighted on the page");
   assert.equal(await dialog.getByTestId("source").getAttribute("data-page"), "12");
   await shot("07-source-pdf-page");
+  // The pages around it are a click away; the excerpt is marked on its own page only.
+  await dialog.getByTestId("pdf-page-number").getByText("Page 12 of 26").waitFor();
+  await dialog.getByRole("button", { name: "Next page" }).click();
+  await dialog.getByTestId("pdf-page-number").getByText("Page 13 of 26").waitFor();
+  await dialog.locator("[data-testid=pdf-page][data-state=ready][data-highlights='0']").waitFor();
+  await dialog.getByRole("button", { name: "Back to the cited page" }).click();
+  await dialog.getByTestId("pdf-page-number").getByText("Page 12 of 26").waitFor();
+  await waitFor("the excerpt marked again", async () => Number(await dialog.getByTestId("pdf-page").getAttribute("data-highlights")) >= 1, 30_000);
   await page.keyboard.press("Escape");
 
   // 9. A marker in the answer opens its source too.
@@ -181,6 +189,8 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   await documents.getByText("100 of 100").waitFor();
   await page.getByText("Billing is not set up on this server").waitFor();
   await page.getByTestId("ledger-line").first().waitFor();
+  const periods = await page.getByLabel("Period").locator("option").allInnerTexts();
+  assert.ok(periods.length >= 1 && /^\d{4}-\d{2}$/.test(periods[0]), `periods offered: ${periods}`);
   await shot("10-usage");
   const [download] = await Promise.all([
     page.waitForEvent("download"),

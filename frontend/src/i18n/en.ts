@@ -130,6 +130,7 @@ export const en = {
 
   "usage.title": "Usage & billing",
   "usage.period": "{plan} · this month's quotas reset on {resets}.",
+  "usage.periodChoice": "Period",
   "usage.quotas": "Quotas",
   "usage.usedOf": "{used} of {limit}",
   "usage.overTime": "Usage over time",
@@ -187,6 +188,10 @@ export const en = {
   "role.member": "Member",
   "role.billing": "Billing",
 
+  "source.previousPage": "Previous page",
+  "source.nextPage": "Next page",
+  "source.pageOf": "Page {page} of {count}",
+  "source.backToCited": "Back to the cited page",
   "source.openFile": "Open the whole file",
   "source.pdfFailed": "This PDF page could not be drawn; open the whole file instead.",
   "source.gone": "This passage is no longer available (the document may have been deleted).",

@@ -132,6 +132,7 @@ export const fr: Messages = {
 
   "usage.title": "Consommation et facturation",
   "usage.period": "{plan} · les quotas du mois se renouvellent le {resets}.",
+  "usage.periodChoice": "Période",
   "usage.quotas": "Quotas",
   "usage.usedOf": "{used} sur {limit}",
   "usage.overTime": "Consommation dans le temps",
@@ -189,6 +190,10 @@ export const fr: Messages = {
   "role.member": "Membre",
   "role.billing": "Facturation",
 
+  "source.previousPage": "Page précédente",
+  "source.nextPage": "Page suivante",
+  "source.pageOf": "Page {page} sur {count}",
+  "source.backToCited": "Revenir à la page citée",
   "source.openFile": "Ouvrir le fichier entier",
   "source.pdfFailed": "Cette page PDF n’a pas pu être affichée ; ouvrez plutôt le fichier entier.",
   "source.gone": "Ce passage n’est plus disponible (le document a peut-être été supprimé).",

@@ -15,7 +15,19 @@ interface Box {
  * One page of a PDF drawn in the browser (pdf.js), with the cited excerpt
  * highlighted over it. pdf.js is loaded only when a PDF source is opened.
  */
-export function PdfPage({ url, page, excerpt }: { url: string; page: number; excerpt: string }) {
+export function PdfPage({
+  url,
+  page,
+  excerpt,
+  onPages,
+}: {
+  url: string;
+  page: number;
+  /** Highlighted on this page; empty on the others. */
+  excerpt: string;
+  /** Told the document's page count once it is open. */
+  onPages?: (count: number) => void;
+}) {
   const { t } = useI18n();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [boxes, setBoxes] = useState<Box[]>([]);
@@ -33,6 +45,7 @@ export function PdfPage({ url, page, excerpt }: { url: string; page: number; exc
         const task = pdfjs.getDocument({ url, httpHeaders: await authHeaders() });
         destroy = () => void task.destroy();
         const doc = await task.promise;
+        onPages?.(doc.numPages);
         const pdfPage = await doc.getPage(Math.min(Math.max(1, page), doc.numPages));
         const base = pdfPage.getViewport({ scale: 1 });
         const viewport = pdfPage.getViewport({ scale: Math.min(2, 760 / base.width) });
@@ -43,7 +56,7 @@ export function PdfPage({ url, page, excerpt }: { url: string; page: number; exc
         await pdfPage.render({ canvas: element, viewport }).promise;
         const content = await pdfPage.getTextContent();
         const items = content.items.filter((i): i is typeof i & { str: string; transform: number[]; width: number } => "str" in i);
-        const hit = itemsInExcerpt(items.map((i) => i.str), excerpt);
+        const hit = excerpt ? itemsInExcerpt(items.map((i) => i.str), excerpt) : [];
         const found = hit.flatMap((index) => {
           const item = items[index];
           if (!item || !item.str.trim()) return [];
@@ -63,6 +76,7 @@ export function PdfPage({ url, page, excerpt }: { url: string; page: number; exc
       cancelled = true;
       destroy?.();
     };
+    // onPages is a notification: a new function identity must not reload the page.
   }, [url, page, excerpt]);
 
   return (

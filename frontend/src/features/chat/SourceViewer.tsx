@@ -1,9 +1,11 @@
+import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { ExternalLink } from "lucide-react";
+import { ChevronLeft, ChevronRight, ExternalLink } from "lucide-react";
 import { api } from "@/api/client";
 import { keys } from "@/api/queries";
 import type { Chunk, Citation, DocumentItem, Paginated } from "@/api/types";
 import { useI18n } from "@/i18n";
+import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
@@ -43,11 +45,35 @@ function Source({ citation }: { citation: Citation }) {
       </a>
       <div className="min-h-0 overflow-auto rounded-md bg-slate-100 p-2" data-testid="source" data-page={citation.page}>
         {doc.data.media_type === "pdf" ? (
-          <PdfPage url={doc.data.file_url} page={citation.page} excerpt={citation.excerpt} />
+          <PdfPages url={doc.data.file_url} citation={citation} />
         ) : (
           <ChunkInSection citation={citation} />
         )}
       </div>
+    </div>
+  );
+}
+
+/** The cited page first; the pages around it a click away (the excerpt is marked on its own page only). */
+function PdfPages({ url, citation }: { url: string; citation: Citation }) {
+  const { t } = useI18n();
+  const [page, setPage] = useState(citation.page);
+  const [count, setCount] = useState<number | null>(null);
+  return (
+    <div className="flex flex-col gap-2">
+      <div className="flex items-center justify-center gap-2 text-sm">
+        <Button variant="outline" size="sm" onClick={() => setPage(page - 1)} disabled={page <= 1} aria-label={t("source.previousPage")}>
+          <ChevronLeft />
+        </Button>
+        <span data-testid="pdf-page-number">{t("source.pageOf", { page, count: count ?? "…" })}</span>
+        <Button variant="outline" size="sm" onClick={() => setPage(page + 1)} disabled={count !== null && page >= count} aria-label={t("source.nextPage")}>
+          <ChevronRight />
+        </Button>
+        {page !== citation.page ? (
+          <Button variant="link" size="sm" onClick={() => setPage(citation.page)}>{t("source.backToCited")}</Button>
+        ) : null}
+      </div>
+      <PdfPage url={url} page={page} excerpt={page === citation.page ? citation.excerpt : ""} onPages={setCount} />
     </div>
   );
 }

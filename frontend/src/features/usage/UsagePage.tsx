@@ -70,7 +70,9 @@ export function UsagePage() {
           {history.data ? <UsageChart history={history.data} /> : <Loading />}
         </CardContent>
       </Card>
-      {usage.data ? <Ledger period={usage.data.period} /> : null}
+      {usage.data ? (
+        <Ledger current={usage.data.period} periods={history.data?.periods.map((p) => p.period) ?? []} />
+      ) : null}
     </div>
   );
 }
@@ -117,9 +119,12 @@ function BillingCard() {
   );
 }
 
-function Ledger({ period }: { period: string }) {
+/** One period's ledger (the current one first; any month of the history on request), with its CSV. */
+function Ledger({ current, periods }: { current: string; periods: string[] }) {
   const { t, locale } = useI18n();
+  const [period, setPeriod] = useState(current);
   const [offset, setOffset] = useState(0);
+  const choices = Array.from(new Set([current, ...periods])).sort().reverse();
   const ledger = useQuery({
     queryKey: ["usage", "ledger", period, offset],
     queryFn: () => api.get<Paginated<LedgerLine>>(`/usage/ledger?period=${period}&limit=${LEDGER_PAGE}&offset=${offset}`),
@@ -142,9 +147,24 @@ function Ledger({ period }: { period: string }) {
     <Card>
       <CardHeader className="flex-row items-center justify-between">
         <CardTitle>{t("usage.ledger", { period })}</CardTitle>
-        <Button variant="outline" size="sm" onClick={() => csv.mutate()} disabled={csv.isPending}>
-          <Download /> {t("usage.downloadCsv")}
-        </Button>
+        <div className="flex items-center gap-2">
+          <select
+            aria-label={t("usage.periodChoice")}
+            value={period}
+            onChange={(e) => {
+              setPeriod(e.target.value);
+              setOffset(0);
+            }}
+            className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm"
+          >
+            {choices.map((p) => (
+              <option key={p} value={p}>{p}</option>
+            ))}
+          </select>
+          <Button variant="outline" size="sm" onClick={() => csv.mutate()} disabled={csv.isPending}>
+            <Download /> {t("usage.downloadCsv")}
+          </Button>
+        </div>
       </CardHeader>
       <CardContent>
         <ErrorMessage error={csv.error} />
