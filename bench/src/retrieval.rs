@@ -488,6 +488,8 @@ async fn latency(
             let index = index.clone();
             tokio::task::spawn_blocking(move || index.upsert(&points)).await??;
         }
+        // Minutes of work at 100k: say where it is.
+        eprintln!("latency: {size} chunks loaded, optimizing the index");
         let started = Instant::now();
         {
             let index = index.clone();
@@ -506,6 +508,7 @@ async fn latency(
             // 3200 answers at 32 clients: enough for a p99 that does not move with
             // the five slowest of a few hundred.
             let per_client = if clients == 1 { 200 } else { 100 };
+            eprintln!("latency: {size} chunks, {clients} client(s) asking");
             let mut tasks = Vec::new();
             for c in 0..clients {
                 let retriever = retriever.clone();
