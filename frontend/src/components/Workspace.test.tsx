@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router-dom";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { I18nProvider } from "@/i18n";
+import { renderInApp } from "@/test-render";
 import { authHeaders } from "@/api/client";
 import { useWorkspace } from "@/auth/workspace";
 import type { Me } from "@/api/types";
@@ -23,15 +21,7 @@ describe("workspaces", () => {
       posted.push(JSON.parse(String(init?.body)));
       return new Response(JSON.stringify({ id: "t-new", name: "Acme", plan: "free", status: "active", created_at: "", updated_at: "" }), { status: 201, headers: { "Content-Type": "application/json" } });
     }));
-    render(
-      <I18nProvider lang="en">
-        <QueryClientProvider client={new QueryClient()}>
-          <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-            <NoWorkspace me={me} />
-          </MemoryRouter>
-        </QueryClientProvider>
-      </I18nProvider>,
-    );
+    renderInApp(<NoWorkspace me={me} />);
     expect(screen.getByText("Create your workspace")).toBeInTheDocument();
     expect(await authHeaders()).not.toHaveProperty("X-Ancre-Tenant");
     await userEvent.type(screen.getByLabelText("Workspace name"), "Acme");
@@ -44,15 +34,7 @@ describe("workspaces", () => {
 
   it("says a suspended workspace is suspended, with its reason", () => {
     const suspended = { ...me, tenants: [{ id: "t1", name: "Old", plan: "free", status: "suspended", suspension_reason: "unpaid invoices", role: "owner", created_at: "", updated_at: "" }] } as Me;
-    render(
-      <I18nProvider lang="en">
-        <QueryClientProvider client={new QueryClient()}>
-          <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-            <NoWorkspace me={suspended} />
-          </MemoryRouter>
-        </QueryClientProvider>
-      </I18nProvider>,
-    );
+    renderInApp(<NoWorkspace me={suspended} />);
     expect(screen.getByRole("alert")).toHaveTextContent("The workspace “Old” is suspended (unpaid invoices).");
   });
 });

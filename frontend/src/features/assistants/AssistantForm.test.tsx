@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router-dom";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { I18nProvider } from "@/i18n";
+import { renderInApp } from "@/test-render";
 import { AssistantForm, bodyOf, valuesOf, type AssistantValues } from "./AssistantForm";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -14,14 +12,9 @@ describe("AssistantForm", () => {
       new Response(JSON.stringify({ items: [{ id: "c1", name: "Manuals" }, { id: "c2", name: "Contracts" }], total: 2, limit: 200, offset: 0 }), { headers: { "Content-Type": "application/json" } }),
     ));
     const submitted: AssistantValues[] = [];
-    render(
-      <I18nProvider lang="fr">
-        <QueryClientProvider client={new QueryClient()}>
-          <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-            <AssistantForm initial={valuesOf()} submitLabel="OK" pending={false} error={null} onSubmit={(v) => submitted.push(v)} />
-          </MemoryRouter>
-        </QueryClientProvider>
-      </I18nProvider>,
+    renderInApp(
+      <AssistantForm initial={valuesOf()} submitLabel="OK" pending={false} error={null} onSubmit={(v) => submitted.push(v)} />,
+      { lang: "fr" },
     );
     await userEvent.type(screen.getByLabelText("Nom"), "  Support  ");
     await userEvent.type(screen.getByLabelText("Consignes"), "Sois bref.");

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router-dom";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { I18nProvider } from "@/i18n";
+import { Route, Routes } from "react-router-dom";
+import { renderInApp } from "@/test-render";
 import { ChatPage } from "./ChatPage";
 import { useChat } from "./store";
 
@@ -31,17 +30,12 @@ const json = (value: unknown) => new Response(JSON.stringify(value), { headers: 
 const assistant = { id: A, name: "Historian", model: "extractive", collections: [], instructions: "", temperature: 0.2, retrieval: { top_k: 6, dense_weight: 0.5, keyword_weight: 0.5 }, created_at: "", updated_at: "" };
 
 function renderChat() {
-  render(
-    <I18nProvider lang="en">
-      <QueryClientProvider client={new QueryClient()}>
-        <MemoryRouter initialEntries={[`/chat/${A}`]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-          <Routes>
-            <Route path="chat/:assistantId" element={<ChatPage />} />
-            <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
-          </Routes>
-        </MemoryRouter>
-      </QueryClientProvider>
-    </I18nProvider>,
+  renderInApp(
+    <Routes>
+      <Route path="chat/:assistantId" element={<ChatPage />} />
+      <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
+    </Routes>,
+    { path: `/chat/${A}` },
   );
 }
 

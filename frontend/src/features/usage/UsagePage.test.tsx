@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router-dom";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { I18nProvider } from "@/i18n";
+import { renderInApp } from "@/test-render";
 import { UsagePage } from "./UsagePage";
 
 const json = (value: unknown, status = 200) =>
@@ -32,15 +30,7 @@ function serve(billing: Record<string, unknown>, calls: string[]) {
 }
 
 function renderPage() {
-  render(
-    <I18nProvider lang="en">
-      <QueryClientProvider client={new QueryClient()}>
-        <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-          <UsagePage />
-        </MemoryRouter>
-      </QueryClientProvider>
-    </I18nProvider>,
-  );
+  renderInApp(<UsagePage />);
 }
 
 afterEach(() => vi.unstubAllGlobals());
