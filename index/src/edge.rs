@@ -14,11 +14,12 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use ordered_float::OrderedFloat;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath,
-    KeywordIndexParams, Match, Modifier, NamedQuery, NamedVectors, PayloadFieldSchema,
-    PayloadSchemaParams, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch,
-    QueryEnum, QueryRequest, ScoredPoint, ScoringQuery, UpdateOperation, Vector, VectorInternal,
-    Vectors, WithPayloadInterface, WithVector,
+    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath, Match,
+    Modifier, NamedQuery, NamedVectors, Payload, PayloadFieldSchema, PayloadSchemaParams, PointId,
+    PointInsertOperations, PointOperations, PointStruct, Prefetch, QuantizationConfig,
+    QuantizationSearchParams, QueryEnum, QueryRequest, ScalarQuantizationConfig, ScalarType,
+    ScoringQuery, SearchParams, UpdateOperation, UuidIndexParams, Vector, VectorInternal, Vectors,
+    WithPayloadInterface, WithVector,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -176,21 +177,29 @@ impl EdgeIndex {
     }
 
     fn to_point(&self, chunk: &ChunkPoint) -> Result<PointStruct, IndexError> {
-        schema::check_vector(
-            self.meta.dimension,
-            || format!("chunk {} of document {}", chunk.chunk_index, chunk.document),
-            &chunk.vector,
-        )?;
-        let sparse = engine_sparse(self.analyzer.embed_document(&chunk.text))?;
-        let vectors = NamedVectors::default()
-            .add_vector(DENSE, Vector::new_dense(chunk.vector.clone()))
-            .add_vector(SPARSE, Vector::from(sparse));
-        Ok(PointStruct::new(
-            PointId::Uuid(point_id(chunk.document, chunk.chunk_index)),
-            Vectors::from(vectors),
-            schema::payload(chunk),
-        ))
+        to_point(&self.analyzer, self.meta.dimension, chunk)
     }
+}
+
+fn to_point(
+    analyzer: &Analyzer,
+    dimension: usize,
+    chunk: &ChunkPoint,
+) -> Result<PointStruct, IndexError> {
+    schema::check_vector(
+        dimension,
+        || format!("chunk {} of document {}", chunk.chunk_index, chunk.document),
+        &chunk.vector,
+    )?;
+    let sparse = engine_sparse(analyzer.embed_document(&chunk.text))?;
+    let vectors = NamedVectors::default()
+        .add_vector(DENSE, Vector::new_dense(chunk.vector.clone()))
+        .add_vector(SPARSE, Vector::from(sparse));
+    Ok(PointStruct::new(
+        PointId::Uuid(point_id(chunk.document, chunk.chunk_index)),
+        Vectors::from(vectors),
+        schema::payload(chunk),
+    ))
 }
 
 impl SearchIndex for EdgeIndex {
@@ -223,8 +232,8 @@ impl SearchIndex for EdgeIndex {
     }
 
     fn delete_document(&self, tenant: Uuid, document: Uuid) -> Result<(), IndexError> {
-        let filter = Filter::new_must(keyword(TENANT, tenant))
-            .merge_owned(Filter::new_must(keyword(DOCUMENT, document)));
+        let filter = Filter::new_must(field_is(TENANT, tenant))
+            .merge_owned(Filter::new_must(field_is(DOCUMENT, document)));
         let guard = self.read()?;
         shard(&guard)?
             .update(UpdateOperation::PointOperation(
@@ -246,7 +255,7 @@ impl SearchIndex for EdgeIndex {
 
         // The single top-level filter is propagated by the engine into every
         // prefetch: tenant isolation cannot be forgotten on one of them.
-        let mut filter = Filter::new_must(keyword(TENANT, query.tenant));
+        let mut filter = Filter::new_must(field_is(TENANT, query.tenant));
         if let Some(collections) = &query.collections {
             let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
             filter = filter.merge_owned(Filter::new_must(Condition::Field(
@@ -258,11 +267,20 @@ impl SearchIndex for EdgeIndex {
         let mut prefetches = Vec::new();
         let mut weights = Vec::new();
         if query.weights.dense > 0.0 {
-            prefetches.push(prefetch(
+            let mut dense = prefetch(
                 DENSE,
                 VectorInternal::Dense(query.vector.clone()),
                 candidates,
-            ));
+            );
+            dense.params = Some(SearchParams {
+                hnsw_ef: Some(schema::hnsw_beam(candidates)),
+                quantization: Some(QuantizationSearchParams {
+                    rescore: Some(true),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+            prefetches.push(dense);
             weights.push(OrderedFloat(query.weights.dense));
         }
         // A query of stop words only has no keyword side: dense alone then.
@@ -280,7 +298,9 @@ impl SearchIndex for EdgeIndex {
         // seeded hash map, so equal scores come back in any order and a cut at
         // `limit` could keep either. Take the whole fused list (at most the sum
         // of the prefetches) and order ties ourselves: results stay
-        // reproducible across calls and restarts.
+        // reproducible across calls and restarts. Without payloads: only the
+        // hits kept have theirs read (reading all of them was a tenth of a
+        // query's time).
         let fused_len = candidates * prefetches.len();
         let request = QueryRequest {
             prefetches,
@@ -294,22 +314,38 @@ impl SearchIndex for EdgeIndex {
             offset: 0,
             params: None,
             with_vector: WithVector::Bool(false),
-            with_payload: WithPayloadInterface::Bool(true),
+            with_payload: WithPayloadInterface::Bool(false),
         };
         let guard = self.read()?;
-        let points = shard(&guard)?
+        let shard = shard(&guard)?;
+        let mut fused = shard
             .query(request)
             .map_err(|e| IndexError::engine("run a hybrid query", e))?;
+        schema::order_and_cut(&mut fused, query.limit, |p| (p.score, uuid_of(p.id)));
+        let ids: Vec<PointId> = fused.iter().map(|p| p.id).collect();
+        let records = shard
+            .retrieve(
+                &ids,
+                Some(WithPayloadInterface::Bool(true)),
+                Some(WithVector::Bool(false)),
+            )
+            .map_err(|e| IndexError::engine("read the hits' payloads", e))?;
         drop(guard);
-        let mut hits = points.iter().map(to_hit).collect::<Result<Vec<_>, _>>()?;
-        schema::order_and_cut(&mut hits, query.limit);
+        // In `ids` order; a point deleted since the query is simply missing.
+        let mut records = records.into_iter().peekable();
+        let mut hits = Vec::with_capacity(fused.len());
+        for point in &fused {
+            if let Some(record) = records.next_if(|r| r.id == point.id) {
+                hits.push(to_hit(point.id, point.score, record.payload.as_ref())?);
+            }
+        }
         Ok(hits)
     }
 
     fn count(&self, tenant: Uuid, document: Option<Uuid>) -> Result<u64, IndexError> {
-        let mut filter = Filter::new_must(keyword(TENANT, tenant));
+        let mut filter = Filter::new_must(field_is(TENANT, tenant));
         if let Some(document) = document {
-            filter = filter.merge_owned(Filter::new_must(keyword(DOCUMENT, document)));
+            filter = filter.merge_owned(Filter::new_must(field_is(DOCUMENT, document)));
         }
         let guard = self.read()?;
         let n = shard(&guard)?
@@ -394,8 +430,16 @@ fn shard(guard: &Option<EdgeShard>) -> Result<&EdgeShard, IndexError> {
     guard.as_ref().ok_or(IndexError::Poisoned)
 }
 
+/// A shard made before quantization or with other settings is brought to this
+/// config by the engine itself: `load` takes it, and the next optimisation
+/// rebuilds the segments that differ (searching them meanwhile as they are).
 fn engine_config(dimension: usize) -> EdgeConfig {
     EdgeConfig::builder()
+        .quantization_config(QuantizationConfig::from(ScalarQuantizationConfig {
+            r#type: ScalarType::Int8,
+            quantile: Some(schema::QUANTIZATION_QUANTILE),
+            always_ram: Some(true),
+        }))
         .vector(
             DENSE,
             EdgeVectorParams::builder(dimension, Distance::Cosine).build(),
@@ -433,14 +477,15 @@ fn open_shard(dir: &Path, dimension: usize) -> Result<EdgeShard, IndexError> {
     };
     // Re-issued at every open, not only at creation: indexes live per segment,
     // and segments the engine creates later start from an empty schema file.
-    // Already-existing indexes make this a no-op.
+    // Already-existing indexes make this a no-op; an index of another type (the
+    // keyword indexes of shards made before uuid ones, whose string compares
+    // were a third of a query's time) is dropped and rebuilt by the engine.
     for (field, is_tenant) in [(TENANT, true), (COLLECTION, false), (DOCUMENT, false)] {
-        let schema =
-            PayloadFieldSchema::FieldParams(PayloadSchemaParams::Keyword(KeywordIndexParams {
-                // Tenant-aware storage/HNSW: every query filters on it.
-                is_tenant: is_tenant.then_some(true),
-                ..Default::default()
-            }));
+        let schema = PayloadFieldSchema::FieldParams(PayloadSchemaParams::Uuid(UuidIndexParams {
+            // Tenant-aware storage/HNSW: every query filters on it.
+            is_tenant: is_tenant.then_some(true),
+            ..Default::default()
+        }));
         shard
             .update(UpdateOperation::FieldIndexOperation(
                 FieldIndexOperations::CreateIndex(CreateIndex {
@@ -507,7 +552,8 @@ fn path(field: &str) -> JsonPath {
         .expect("payload field names are valid JSON paths")
 }
 
-fn keyword(field: &str, value: Uuid) -> Condition {
+/// `field` holds the UUID `value` (matched as its string form).
+fn field_is(field: &str, value: Uuid) -> Condition {
     Condition::Field(FieldCondition::new_match(
         path(field),
         Match::from(value.to_string()),
@@ -532,11 +578,19 @@ fn engine_sparse(v: SparseVector) -> Result<qdrant_edge::SparseVector, IndexErro
         .map_err(|e| IndexError::engine("build a sparse vector", e))
 }
 
-fn to_hit(point: &ScoredPoint) -> Result<Hit, IndexError> {
-    let payload = point.payload.as_ref();
-    schema::hit_from_payload(&format!("{:?}", point.id), point.score, |name| {
+fn to_hit(id: PointId, score: f32, payload: Option<&Payload>) -> Result<Hit, IndexError> {
+    schema::hit_from_payload(&format!("{id:?}"), score, |name| {
         payload.and_then(|p| p.0.get(name).cloned())
     })
+}
+
+/// Our points all have UUID ids ([`point_id`]); a numeric one (never written
+/// by us) sorts by its number.
+fn uuid_of(id: PointId) -> Uuid {
+    match id {
+        PointId::Uuid(uuid) => uuid,
+        PointId::NumId(n) => Uuid::from_u128(u128::from(n)),
+    }
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
@@ -546,3 +600,6 @@ fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "engine panicked".to_owned())
 }
+
+#[cfg(test)]
+mod upgrade_tests;

@@ -1,9 +1,9 @@
 //! [`SearchIndex`] on a Qdrant server, through `qdrant-client` (gRPC): the
 //! production twin of [`crate::EdgeIndex`], with the same schema (named dense
-//! vector `dense`, cosine; sparse `bm25` with the `idf` modifier; keyword
-//! payload indexes on tenant (`is_tenant`), collection and document), the same
-//! analyzer and the same query (dense + sparse prefetch fused by RRF under one
-//! tenant filter).
+//! vector `dense`, cosine, also kept as int8; sparse `bm25` with the `idf`
+//! modifier; uuid payload indexes on tenant (`is_tenant`), collection and
+//! document), the same analyzer and the same query (dense + sparse prefetch
+//! fused by RRF under one tenant filter).
 //!
 //! The collection's name carries the model and dimension
 //! (`{prefix}-{12 hex of sha256(model)}-{dimension}`), so vectors of two
@@ -16,10 +16,11 @@
 
 use qdrant_client::qdrant::{
     Condition, CountPointsBuilder, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
-    DeletePointsBuilder, Distance, FieldType, Filter, KeywordIndexParamsBuilder, Modifier,
-    NamedVectors, PointStruct, PrefetchQueryBuilder, Query, QueryPointsBuilder, RrfBuilder,
-    ScoredPoint, SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder,
-    Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    DeletePointsBuilder, Distance, FieldType, Filter, Modifier, NamedVectors, PointStruct,
+    PrefetchQueryBuilder, QuantizationSearchParamsBuilder, QuantizationType, Query,
+    QueryPointsBuilder, RrfBuilder, ScalarQuantizationBuilder, ScoredPoint, SearchParamsBuilder,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, UpsertPointsBuilder,
+    UuidIndexParamsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
 use sha2::{Digest, Sha256};
@@ -108,12 +109,19 @@ impl QdrantServerIndex {
                     .create_collection(
                         CreateCollectionBuilder::new(&self.collection)
                             .vectors_config(dense)
-                            .sparse_vectors_config(sparse),
+                            .sparse_vectors_config(sparse)
+                            .quantization_config(
+                                ScalarQuantizationBuilder::default()
+                                    .r#type(QuantizationType::Int8.into())
+                                    .quantile(schema::QUANTIZATION_QUANTILE)
+                                    .always_ram(true),
+                            ),
                     )
                     .await
                     .map_err(|e| IndexError::engine("create the collection", e))?;
             }
-            // Idempotent: an existing index is left as it is.
+            // Idempotent: an existing index is left as it is; one of another
+            // type (keyword, before uuid indexes) is replaced by the server.
             for (field, is_tenant) in [
                 (schema::TENANT, true),
                 (schema::COLLECTION, false),
@@ -124,11 +132,9 @@ impl QdrantServerIndex {
                         CreateFieldIndexCollectionBuilder::new(
                             &self.collection,
                             field,
-                            FieldType::Keyword,
+                            FieldType::Uuid,
                         )
-                        .field_index_params(
-                            KeywordIndexParamsBuilder::default().is_tenant(is_tenant),
-                        )
+                        .field_index_params(UuidIndexParamsBuilder::default().is_tenant(is_tenant))
                         .wait(true),
                     )
                     .await
@@ -231,7 +237,12 @@ impl SearchIndex for QdrantServerIndex {
                 PrefetchQueryBuilder::default()
                     .query(Query::new_nearest(query.vector.clone()))
                     .using(schema::DENSE)
-                    .limit(candidates as u64),
+                    .limit(candidates as u64)
+                    .params(
+                        SearchParamsBuilder::default()
+                            .hnsw_ef(schema::hnsw_beam(candidates) as u64)
+                            .quantization(QuantizationSearchParamsBuilder::default().rescore(true)),
+                    ),
             );
             weights.push(query.weights.dense);
         }
@@ -272,7 +283,9 @@ impl SearchIndex for QdrantServerIndex {
             .iter()
             .map(to_hit)
             .collect::<Result<Vec<_>, _>>()?;
-        schema::order_and_cut(&mut hits, query.limit);
+        schema::order_and_cut(&mut hits, query.limit, |h| {
+            (h.score, point_id(h.document, h.chunk_index))
+        });
         Ok(hits)
     }
 

@@ -1,12 +1,21 @@
 //! Retrieval: the question is embedded (unless the assistant searches by
 //! keyword only), the search index is asked for the tenant's points in the
-//! assistant's live collections — dense and BM25 candidates fused by
-//! reciprocal rank with the assistant's weights — and every hit is checked
-//! against the read models before it becomes a [`Source`]: a point the index
-//! still holds for a deleted document, a foreign tenant or a collection the
+//! assistant's collections — dense and BM25 candidates fused by reciprocal
+//! rank with the assistant's weights — and every hit is checked against the
+//! read models before it becomes a [`Source`]: a point the index still holds
+//! for a deleted document or collection, a foreign tenant or a collection the
 //! assistant no longer has can never reach a prompt.
+//!
+//! One read-model query per question: the hits are checked after the search
+//! (live document, live collection of the tenant, one of the assistant's), so
+//! the collections need not be looked up before it. Searches are CPU-bound and
+//! run one per core at most; the others wait their turn in arrival order
+//! rather than all sharing the cores at once, which made every answer as slow
+//! as the busiest moment and the slowest ones several times slower still.
 
 use std::sync::Arc;
+
+use tokio::sync::Semaphore;
 
 use ancre_domain::assistant::RetrievalSettings;
 use ancre_domain::{CollectionId, DocumentId, TenantId};
@@ -44,14 +53,19 @@ pub struct Retriever {
     pool: PgPool,
     index: Arc<dyn SearchIndex>,
     embedder: Arc<dyn Embedder>,
+    /// One permit per core: index searches running at once. Tokio's
+    /// semaphore is fair, so waiting searches go in arrival order.
+    searches: Arc<Semaphore>,
 }
 
 impl Retriever {
     pub fn new(pool: PgPool, index: Arc<dyn SearchIndex>, embedder: Arc<dyn Embedder>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Retriever {
             pool,
             index,
             embedder,
+            searches: Arc::new(Semaphore::new(cores)),
         }
     }
 
@@ -106,7 +120,6 @@ impl Retriever {
         weights: FusionWeights,
         limit: usize,
     ) -> Result<Vec<Source>, RetrievalError> {
-        let collections = read::collections::existing(&self.pool, tenant, collections).await?;
         if collections.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -119,14 +132,21 @@ impl Retriever {
             weights,
         };
         let index = self.index.clone();
-        let hits = tokio::task::spawn_blocking(move || index.search(&query))
-            .await
-            .map_err(|e| IndexError::engine("run a search", e))??;
+        let hits = {
+            let _turn = self
+                .searches
+                .acquire()
+                .await
+                .map_err(|e| IndexError::engine("wait for a search slot", e))?;
+            tokio::task::spawn_blocking(move || index.search(&query))
+                .await
+                .map_err(|e| IndexError::engine("run a search", e))??
+        };
         let keys: Vec<(DocumentId, u32)> = hits
             .iter()
             .map(|h| (DocumentId(h.document), h.chunk_index))
             .collect();
-        let mut live = read::passages::live(&self.pool, tenant, &collections, &keys).await?;
+        let mut live = read::passages::live(&self.pool, tenant, collections, &keys).await?;
         let mut sources = Vec::with_capacity(limit);
         for hit in &hits {
             let found = live.iter().position(|p| {
