@@ -26,13 +26,6 @@ pub(crate) const RRF_K: usize = 2;
 /// a chunk ranked moderately by both sides must still reach the fusion.
 const CANDIDATES_PER_HIT: usize = 4;
 const MIN_CANDIDATES: usize = 40;
-/// The dense side is searched with a beam (HNSW `ef`) as wide as its
-/// candidate list, not the engine's default of 100: the fusion only looks at
-/// `candidates` hits, and a wider beam costs distance computations on every
-/// query (~30 % of the dense side at 100k chunks) for ranks nobody reads.
-pub(crate) fn hnsw_beam(candidates: usize) -> usize {
-    candidates
-}
 /// Dense vectors are also kept as int8 (scalar quantization, values clipped at
 /// this quantile): the HNSW walk compares those, 4× smaller than f32, and the
 /// candidates it keeps are re-scored with the original vectors, so the order

@@ -240,7 +240,6 @@ impl SearchIndex for QdrantServerIndex {
                     .limit(candidates as u64)
                     .params(
                         SearchParamsBuilder::default()
-                            .hnsw_ef(schema::hnsw_beam(candidates) as u64)
                             .quantization(QuantizationSearchParamsBuilder::default().rescore(true)),
                     ),
             );
