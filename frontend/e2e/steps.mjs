@@ -120,6 +120,12 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   await shot("06-chat-answer");
 
   // 8. Open that source: the PDF's page 12 drawn, the excerpt highlighted.
+  // The file is fetched once for the whole visit, however many pages are turned.
+  let fileFetches = 0;
+  const countFetch = (request) => {
+    if (request.method() === "GET" && /\/api\/v1\/documents\/[0-9a-f-]{36}\/file$/.test(request.url())) fileFetches += 1;
+  };
+  page.on("request", countFetch);
   await citations.nth(murdock).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByText("page 6").first().waitFor();
@@ -136,6 +142,8 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   await dialog.getByRole("button", { name: "Back to the cited page" }).click();
   await dialog.getByTestId("pdf-page-number").getByText("Page 12 of 26").waitFor();
   await waitFor("the excerpt marked again", async () => Number(await dialog.getByTestId("pdf-page").getAttribute("data-highlights")) >= 1, 30_000);
+  page.off("request", countFetch);
+  assert.equal(fileFetches, 1, "the PDF is downloaded once, not again on every page turn");
   await page.keyboard.press("Escape");
 
   // 9. A marker in the answer opens its source too.

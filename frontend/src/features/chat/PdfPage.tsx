@@ -3,6 +3,15 @@ import { authHeaders } from "@/api/client";
 import { useI18n } from "@/i18n";
 import { Loading } from "@/components/Loading";
 import { itemsInExcerpt } from "./highlight";
+import type { PDFDocumentProxy, RenderTask } from "pdfjs-dist";
+
+/** pdf.js and its worker, loaded on first use (the module cache keeps them). */
+async function loadPdfjs() {
+  const pdfjs = await import("pdfjs-dist");
+  const worker = await import("pdfjs-dist/build/pdf.worker.min.mjs?url");
+  pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
+  return pdfjs;
+}
 
 interface Box {
   left: number;
@@ -34,18 +43,43 @@ export function PdfPage({
   const [state, setState] = useState<"loading" | "ready" | "failed">("loading");
   const [size, setSize] = useState({ width: 0, height: 0 });
 
+  // The document is fetched and parsed once per URL; turning pages only
+  // renders another page of it.
+  const [doc, setDoc] = useState<PDFDocumentProxy | null>(null);
   useEffect(() => {
     let cancelled = false;
     let destroy: (() => void) | undefined;
+    setDoc(null);
+    setState("loading");
     (async () => {
       try {
-        const pdfjs = await import("pdfjs-dist");
-        const worker = await import("pdfjs-dist/build/pdf.worker.min.mjs?url");
-        pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
+        const pdfjs = await loadPdfjs();
         const task = pdfjs.getDocument({ url, httpHeaders: await authHeaders() });
         destroy = () => void task.destroy();
-        const doc = await task.promise;
-        onPages?.(doc.numPages);
+        if (cancelled) return destroy();
+        const opened = await task.promise;
+        if (cancelled) return;
+        onPages?.(opened.numPages);
+        setDoc(opened);
+      } catch {
+        if (!cancelled) setState("failed");
+      }
+    })();
+    return () => {
+      cancelled = true;
+      destroy?.();
+    };
+    // onPages is a notification: a new function identity must not reload the document.
+  }, [url]);
+
+  useEffect(() => {
+    if (!doc) return;
+    let cancelled = false;
+    let rendering: RenderTask | undefined;
+    setState("loading");
+    (async () => {
+      try {
+        const pdfjs = await loadPdfjs();
         const pdfPage = await doc.getPage(Math.min(Math.max(1, page), doc.numPages));
         const base = pdfPage.getViewport({ scale: 1 });
         const viewport = pdfPage.getViewport({ scale: Math.min(2, 760 / base.width) });
@@ -53,7 +87,9 @@ export function PdfPage({
         if (cancelled || !element) return;
         element.width = viewport.width;
         element.height = viewport.height;
-        await pdfPage.render({ canvas: element, viewport }).promise;
+        // One render at a time on a canvas: a page turned mid-render cancels it.
+        rendering = pdfPage.render({ canvas: element, viewport });
+        await rendering.promise;
         const content = await pdfPage.getTextContent();
         const items = content.items.filter((i): i is typeof i & { str: string; transform: number[]; width: number } => "str" in i);
         const hit = excerpt ? itemsInExcerpt(items.map((i) => i.str), excerpt) : [];
@@ -74,10 +110,9 @@ export function PdfPage({
     })();
     return () => {
       cancelled = true;
-      destroy?.();
+      rendering?.cancel();
     };
-    // onPages is a notification: a new function identity must not reload the page.
-  }, [url, page, excerpt]);
+  }, [doc, page, excerpt]);
 
   return (
     <div className="relative mx-auto" style={{ width: size.width || undefined }} data-testid="pdf-page" data-state={state} data-highlights={boxes.length}>
