@@ -11,6 +11,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "./ui/card";
 import { Dialog, DialogContent, DialogTrigger } from "./ui/dialog";
 import { Input, Label } from "./ui/input";
 import { ErrorMessage } from "./ErrorMessage";
+import { Select } from "@/components/ui/select";
 
 /**
  * Switching workspace forgets every cached answer (they belong to the other
@@ -65,16 +66,16 @@ export function WorkspaceSwitcher({ me }: { me: Me }) {
   return (
     <div className="flex flex-col gap-2">
       {me.tenants.length > 1 ? (
-        <select
+        <Select
           aria-label={t("workspace.switch")}
           value={current}
           onChange={(e) => switchTo(e.target.value)}
-          className="h-8 w-full rounded-md border border-slate-300 bg-white px-2 text-sm"
+          className="w-full"
         >
           {me.tenants.map((tenant) => (
             <option key={tenant.id} value={tenant.id}>{tenant.name}</option>
           ))}
-        </select>
+        </Select>
       ) : null}
       {me.kind === "user" ? (
         <Dialog open={open} onOpenChange={setOpen}>

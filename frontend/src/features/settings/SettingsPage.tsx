@@ -11,6 +11,7 @@ import { Input, Label } from "@/components/ui/input";
 import { Badge } from "@/components/ui/badge";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
+import { Select } from "@/components/ui/select";
 
 const ROLES = ["owner", "member", "billing"] as const;
 const ROLE_KEYS: Record<string, Key> = { owner: "role.owner", member: "role.member", billing: "role.billing" };
@@ -190,10 +191,10 @@ function Members() {
 function RoleSelect({ id, value, onChange, label }: { id?: string; value: string; onChange: (role: string) => void; label?: string }) {
   const { t } = useI18n();
   return (
-    <select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-label={label} className="h-9 rounded-md border border-slate-300 bg-white px-2 text-sm">
+    <Select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-label={label} className="h-9">
       {ROLES.map((r) => (
         <option key={r} value={r}>{t(ROLE_KEYS[r] ?? "role.member")}</option>
       ))}
-    </select>
+    </Select>
   );
 }

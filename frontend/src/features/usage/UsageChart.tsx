@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { UsageHistory } from "@/api/types";
 import { useI18n, type Key } from "@/i18n";
 import { formatQuantity } from "./format";
+import { Select } from "@/components/ui/select";
 
 export const METRICS: { metric: string; unit: string; key: Key }[] = [
   { metric: "chat_messages", unit: "messages", key: "metric.chat_messages" },
@@ -30,11 +31,11 @@ export function UsageChart({ history }: { history: UsageHistory }) {
     <div className="flex flex-col gap-2">
       <label className="flex items-center gap-2 text-sm">
         {t("usage.chartMetric")}
-        <select value={metric} onChange={(e) => setMetric(e.target.value)} className="rounded-md border border-slate-300 bg-white px-2 py-1">
+        <Select value={metric} onChange={(e) => setMetric(e.target.value)}>
           {METRICS.map((m) => (
             <option key={m.metric} value={m.metric}>{t(m.key)}</option>
           ))}
-        </select>
+        </Select>
       </label>
       <svg viewBox={`0 0 ${width} ${height + 24}`} className="w-full" role="img" aria-label={t("usage.chartLabel", { metric: t(METRICS.find((m) => m.metric === metric)?.key ?? "metric.chat_messages") })}>
         {bars.map((b, i) => {

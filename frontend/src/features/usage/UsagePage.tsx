@@ -13,6 +13,7 @@ import { Loading } from "@/components/Loading";
 import { Pager } from "@/components/Pager";
 import { fill, formatQuantity, periodOf } from "./format";
 import { METRICS, UsageChart } from "./UsageChart";
+import { Select } from "@/components/ui/select";
 
 const LEDGER_PAGE = 50;
 
@@ -148,19 +149,18 @@ function Ledger({ current, periods }: { current: string; periods: string[] }) {
       <CardHeader className="flex-row items-center justify-between">
         <CardTitle>{t("usage.ledger", { period })}</CardTitle>
         <div className="flex items-center gap-2">
-          <select
+          <Select
             aria-label={t("usage.periodChoice")}
             value={period}
             onChange={(e) => {
               setPeriod(e.target.value);
               setOffset(0);
             }}
-            className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm"
           >
             {choices.map((p) => (
               <option key={p} value={p}>{p}</option>
             ))}
-          </select>
+          </Select>
           <Button variant="outline" size="sm" onClick={() => csv.mutate()} disabled={csv.isPending}>
             <Download /> {t("usage.downloadCsv")}
           </Button>
