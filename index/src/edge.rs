@@ -485,12 +485,24 @@ fn open_shard(dir: &Path, dimension: usize) -> Result<EdgeShard, IndexError> {
     // Already-existing indexes make this a no-op; an index of another type (the
     // keyword indexes of shards made before uuid ones, whose string compares
     // were a third of a query's time) is dropped and rebuilt by the engine.
-    for (field, is_tenant) in [(TENANT, true), (COLLECTION, false), (DOCUMENT, false)] {
-        let schema = PayloadFieldSchema::FieldParams(PayloadSchemaParams::Uuid(UuidIndexParams {
-            // Tenant-aware storage/HNSW: every query filters on it.
-            is_tenant: is_tenant.then_some(true),
+    create_payload_indexes(&shard, |is_tenant| {
+        PayloadSchemaParams::Uuid(UuidIndexParams {
+            is_tenant,
             ..Default::default()
-        }));
+        })
+    })?;
+    Ok(shard)
+}
+
+/// An index of type `params` on each id field of the payload; `params` is
+/// given `Some(true)` for the tenant (tenant-aware storage/HNSW: every query
+/// filters on it), `None` for the others.
+fn create_payload_indexes(
+    shard: &EdgeShard,
+    params: impl Fn(Option<bool>) -> PayloadSchemaParams,
+) -> Result<(), IndexError> {
+    for (field, is_tenant) in [(TENANT, true), (COLLECTION, false), (DOCUMENT, false)] {
+        let schema = PayloadFieldSchema::FieldParams(params(is_tenant.then_some(true)));
         shard
             .update(UpdateOperation::FieldIndexOperation(
                 FieldIndexOperations::CreateIndex(CreateIndex {
@@ -500,7 +512,7 @@ fn open_shard(dir: &Path, dimension: usize) -> Result<EdgeShard, IndexError> {
             ))
             .map_err(|e| IndexError::engine(format!("create payload index on {field}"), e))?;
     }
-    Ok(shard)
+    Ok(())
 }
 
 fn read_meta(path: &Path) -> Result<Option<IndexMeta>, IndexError> {

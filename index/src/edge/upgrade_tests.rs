@@ -77,34 +77,17 @@ fn write_old_index(dir: &Path) {
     .unwrap();
     let shard_dir = dir.join(SHARD_DIR);
     fs::create_dir_all(&shard_dir).unwrap();
-    let config = EdgeConfig::builder()
-        .vector(
-            DENSE,
-            EdgeVectorParams::builder(DIM, Distance::Cosine).build(),
-        )
-        .sparse_vector(
-            SPARSE,
-            EdgeSparseVectorParams::builder()
-                .modifier(Modifier::Idf)
-                .build(),
-        )
-        .build();
+    // Today's config without quantization, and keyword indexes on the ids.
+    let mut config = engine_config(DIM);
+    config.quantization_config = None;
     let shard = EdgeShard::new(&shard_dir, config).unwrap();
-    for (field, is_tenant) in [(TENANT, true), (COLLECTION, false), (DOCUMENT, false)] {
-        let schema =
-            PayloadFieldSchema::FieldParams(PayloadSchemaParams::Keyword(KeywordIndexParams {
-                is_tenant: is_tenant.then_some(true),
-                ..Default::default()
-            }));
-        shard
-            .update(UpdateOperation::FieldIndexOperation(
-                FieldIndexOperations::CreateIndex(CreateIndex {
-                    field_name: path(field),
-                    field_schema: Some(schema),
-                }),
-            ))
-            .unwrap();
-    }
+    create_payload_indexes(&shard, |is_tenant| {
+        PayloadSchemaParams::Keyword(KeywordIndexParams {
+            is_tenant,
+            ..Default::default()
+        })
+    })
+    .unwrap();
     let analyzer = Analyzer::new();
     let points = chunks()
         .iter()
