@@ -43,6 +43,7 @@ fn args() -> anyhow::Result<Args> {
             set: "scifact-train".into(),
             docs: 0,
             sizes: vec![10_000, 100_000],
+            vectors: retrieval::LatencyVectors::E5Like,
         },
     };
     let mut it = std::env::args().skip(1);
@@ -55,6 +56,7 @@ fn args() -> anyhow::Result<Args> {
             "--only" => args.only = value,
             "--eval" => args.retrieval.set = value,
             "--eval-docs" => args.retrieval.docs = value.parse()?,
+            "--latency-vectors" => args.retrieval.vectors = value.parse()?,
             "--latency-sizes" => {
                 args.retrieval.sizes = value
                     .split(',')
@@ -63,7 +65,7 @@ fn args() -> anyhow::Result<Args> {
             }
             other => anyhow::bail!(
                 "unknown flag {other} (known: --out, --clients, --seconds, --only, --eval, \
-                 --eval-docs, --latency-sizes)"
+                 --eval-docs, --latency-sizes, --latency-vectors)"
             ),
         }
     }
@@ -72,6 +74,7 @@ fn args() -> anyhow::Result<Args> {
 
 mod ingestion;
 mod retrieval;
+mod vectors;
 
 #[derive(Serialize)]
 pub struct Row {
