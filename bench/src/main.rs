@@ -1,10 +1,13 @@
 //! `make bench`: the performance harness. Prints a table and writes JSON.
 //!
-//! Rows so far (foundation):
+//! Rows:
 //! - commands/s appended by concurrent clients through the command service
 //!   (each command loads its aggregate, decides, appends in one transaction);
 //! - projector lag p50/p99 at that load: from an event's commit to the commit
-//!   of the projector batch that applied it.
+//!   of the projector batch that applied it;
+//! - what a charge costs on a long usage period (`usage`);
+//! - ingestion throughput (`ingestion`), retrieval quality, time to first
+//!   chat token and retrieval latency (`retrieval`).
 //!
 //! It runs against `DATABASE_URL` (the Makefile starts a durable local cluster
 //! when unset), in a fresh database it creates and drops.
@@ -22,13 +25,14 @@ use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 struct Args {
     out: String,
     clients: usize,
     seconds: u64,
-    /// `all` (default), `log` (commands and projectors), `ingestion` or `retrieval`.
+    /// `all` (default), `log` (commands and projectors), `usage`, `ingestion`,
+    /// `retrieval` or `latency` (retrieval latency alone).
     only: String,
     retrieval: retrieval::Options,
 }
@@ -74,6 +78,7 @@ fn args() -> anyhow::Result<Args> {
 
 mod ingestion;
 mod retrieval;
+mod usage;
 mod vectors;
 
 #[derive(Serialize)]
@@ -124,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
     let result = async {
         let mut report = run(&args, &url).await?;
+        if matches!(args.only.as_str(), "all" | "usage") {
+            report.rows.extend(usage::run(&url).await?);
+        }
         if matches!(args.only.as_str(), "all" | "ingestion") {
             report.rows.extend(ingestion::run(&url).await?);
         }
