@@ -13,6 +13,7 @@
 //! Module map:
 //! - [`metadata`]: who asked, for which tenant, as part of which request.
 //! - [`store`]: building the cqrs-es framework over the events table.
+//! - [`snapshots`]: loading long streams (usage periods) from a snapshot.
 //! - [`service`]: the command bus the API calls (`execute` with retries).
 //! - [`usage`]: recording usage in a tenant's current period (opening it,
 //!   closing the previous one and carrying its balances over).
@@ -20,6 +21,7 @@
 pub mod metadata;
 
 pub mod service;
+pub mod snapshots;
 pub mod store;
 pub mod usage;
 

@@ -10,10 +10,11 @@ use ancre_domain::document::{Document, DocumentCommand, DocumentError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
 use ancre_domain::usage::Usage;
 use ancre_domain::{AssistantId, CollectionId, ConversationId, DocumentId, TenantId};
-use cqrs_es::{Aggregate, AggregateError};
+use cqrs_es::{Aggregate, AggregateError, CqrsFramework, EventStore};
 use postgres_es::PostgresCqrs;
 use sqlx::PgPool;
 
+use crate::snapshots::SnapshotStore;
 use crate::{store, EventMetadata, LogPosition};
 
 /// How many times a command is re-decided against fresh state after losing an
@@ -41,7 +42,8 @@ pub struct Commands {
     documents: PostgresCqrs<Document>,
     assistants: PostgresCqrs<Assistant>,
     conversations: PostgresCqrs<Conversation>,
-    pub(crate) usages: PostgresCqrs<Usage>,
+    /// Snapshotted: a period's stream grows with every billable cause.
+    pub(crate) usages: CqrsFramework<Usage, SnapshotStore<Usage>>,
 }
 
 impl Commands {
@@ -52,7 +54,7 @@ impl Commands {
             documents: store::framework::<Document>(pool.clone(), ()),
             assistants: store::framework::<Assistant>(pool.clone(), ()),
             conversations: store::framework::<Conversation>(pool.clone(), ()),
-            usages: store::framework::<Usage>(pool.clone(), ()),
+            usages: store::snapshotted::<Usage>(pool.clone(), Usage::SNAPSHOT_VERSION),
             pool,
         }
     }
@@ -167,9 +169,9 @@ where
 }
 
 /// [`execute`] with its own budget of retries on conflict.
-pub(crate) async fn execute_with_retries<A>(
+pub(crate) async fn execute_with_retries<A, ES>(
     pool: &PgPool,
-    framework: &PostgresCqrs<A>,
+    framework: &CqrsFramework<A, ES>,
     aggregate_id: &str,
     command: A::Command,
     metadata: &EventMetadata,
@@ -178,6 +180,7 @@ pub(crate) async fn execute_with_retries<A>(
 where
     A: Aggregate,
     A::Command: Clone,
+    ES: EventStore<A>,
 {
     let mut attempt = 0;
     loop {

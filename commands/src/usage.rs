@@ -9,20 +9,15 @@
 
 use ancre_domain::usage::{usage_id, Entry, Limit, Period, Usage, UsageCommand, UsageError};
 use ancre_domain::TenantId;
-use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{AggregateContext, EventStore};
-use postgres_es::PostgresEventRepository;
 
 use crate::service::execute_with_retries;
-use crate::store::{EVENTS_TABLE, SNAPSHOTS_TABLE};
+use crate::snapshots::SnapshotStore;
+use crate::store::SNAPSHOT_EVERY;
 use crate::{CommandError, Commands, EventMetadata, LogPosition};
 
 /// Racing writers on one period (N requests at a quota's edge) retry this often.
 const USAGE_RETRIES: u32 = 64;
-// A period is loaded from all its events (one per billable cause). cqrs-es
-// 0.5's snapshot store would cut that, but it folds the new events into a
-// snapshot a second time (its event sink has already applied them): a
-// snapshot of ours is the way to go when periods grow long.
 
 impl Commands {
     /// Records `entry` in `entry.period`, checked against `limits`. A
@@ -111,11 +106,13 @@ impl Commands {
         Ok(latest.and_then(|id| ancre_domain::usage::parse_usage_id(&id).map(|(_, p)| p)))
     }
 
-    /// A period's state, from its events.
+    /// A period's state, from its latest snapshot and the events after it.
     pub async fn load_usage(&self, id: &str) -> Result<Usage, CommandError<UsageError>> {
-        let repo = PostgresEventRepository::new(self.pool().clone())
-            .with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE);
-        let store = PersistedEventStore::<_, Usage>::new_event_store(repo);
+        let store = SnapshotStore::<Usage>::new(
+            self.pool().clone(),
+            SNAPSHOT_EVERY,
+            Usage::SNAPSHOT_VERSION,
+        );
         let mut context = store
             .load_aggregate(id)
             .await

@@ -33,6 +33,13 @@ pub enum UsageError {
 }
 
 impl Usage {
+    /// What a serialized `Usage` means. A period is loaded from a snapshot
+    /// of this state (its stream grows with every billable cause), so a
+    /// change to a field's shape or meaning must bump this: snapshots of
+    /// another version are then ignored and the period replayed from its
+    /// events.
+    pub const SNAPSHOT_VERSION: u32 = 1;
+
     pub fn decide(&self, command: UsageCommand) -> Result<Vec<UsageEvent>, UsageError> {
         match command {
             UsageCommand::Open {
