@@ -105,6 +105,14 @@ impl Period1 {
         .unwrap();
     }
 
+    async fn drop_snapshot(&self) {
+        sqlx::query("DELETE FROM snapshots WHERE aggregate_type = 'usage' AND aggregate_id = $1")
+            .bind(&self.id)
+            .execute(&self.db.pool)
+            .await
+            .unwrap();
+    }
+
     async fn load(&self) -> Usage {
         self.commands.load_usage(&self.id).await.unwrap()
     }
@@ -174,11 +182,7 @@ async fn a_snapshot_of_another_version_or_shape_is_ignored_and_replaced() {
 async fn a_long_period_without_a_snapshot_gets_one_at_its_next_entry() {
     // As a period written before snapshots existed.
     let period = Period1::with_pages(150).await;
-    sqlx::query("DELETE FROM snapshots WHERE aggregate_id = $1")
-        .bind(&period.id)
-        .execute(&period.db.pool)
-        .await
-        .unwrap();
+    period.drop_snapshot().await;
     assert_eq!(period.load().await.used(Quota::PagesPerMonth), 150);
     period.record("new", Metric::PagesParsed).await;
     let (last_sequence, row, _) = period.snapshot().await.expect("a snapshot");
@@ -225,10 +229,6 @@ async fn racing_charges_across_a_snapshot_pass_exactly_as_many_as_are_left() {
     let (last_sequence, _, _) = period.snapshot().await.expect("a snapshot");
     assert!(last_sequence >= 100);
     // And the same from every event, without the snapshot.
-    sqlx::query("DELETE FROM snapshots WHERE aggregate_id = $1")
-        .bind(&period.id)
-        .execute(&period.db.pool)
-        .await
-        .unwrap();
+    period.drop_snapshot().await;
     assert_eq!(period.load().await.used(Quota::MessagesPerMonth), 120);
 }
