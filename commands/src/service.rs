@@ -54,7 +54,7 @@ impl Commands {
             documents: store::framework::<Document>(pool.clone(), ()),
             assistants: store::framework::<Assistant>(pool.clone(), ()),
             conversations: store::framework::<Conversation>(pool.clone(), ()),
-            usages: store::snapshotted::<Usage>(pool.clone(), Usage::SNAPSHOT_VERSION),
+            usages: store::snapshotted::<Usage>(pool.clone()),
             pool,
         }
     }

@@ -12,7 +12,7 @@
 //! Invariants:
 //! - A snapshot is written in the transaction that appends the events it
 //!   includes (postgres-es `persist`), so it never runs ahead of the log or
-//!   behind it. A load replays fewer than `every` events after it (plus the
+//!   behind it. A load replays fewer than [`SNAPSHOT_EVERY`] events after it (plus the
 //!   events of the command that writes the next one).
 //! - A snapshot carries the state's version; one written by a build whose
 //!   state meant something else (a different version, or a payload that no
@@ -32,6 +32,21 @@ use sqlx::PgPool;
 
 use crate::store::{EVENTS_TABLE, SNAPSHOTS_TABLE};
 
+/// A snapshot is written once this many events follow the latest usable
+/// one, so a load reads one row and fewer events than this.
+pub const SNAPSHOT_EVERY: usize = 100;
+
+/// An aggregate loaded from snapshots, and what its serialized state means:
+/// a change to the state's shape or meaning bumps the version, and
+/// snapshots of another version are then ignored (see the invariants).
+pub trait Snapshotted: Aggregate {
+    const SNAPSHOT_VERSION: u32;
+}
+
+impl Snapshotted for ancre_domain::usage::Usage {
+    const SNAPSHOT_VERSION: u32 = ancre_domain::usage::Usage::SNAPSHOT_VERSION;
+}
+
 /// What a snapshot row's payload holds.
 #[derive(Serialize, Deserialize)]
 struct Payload {
@@ -41,11 +56,6 @@ struct Payload {
 
 pub struct SnapshotStore<A> {
     repo: PostgresEventRepository,
-    /// A snapshot is written once this many events have been appended
-    /// after the latest usable one (or from the start, when there is none).
-    every: usize,
-    /// The meaning of the aggregate's serialized state (see the invariants).
-    version: u32,
     aggregate: PhantomData<fn() -> A>,
 }
 
@@ -69,23 +79,21 @@ impl<A: Aggregate> AggregateContext<A> for SnapshotContext<A> {
 }
 
 impl<A> SnapshotStore<A> {
-    pub fn new(pool: PgPool, every: usize, version: u32) -> Self {
+    pub fn new(pool: PgPool) -> Self {
         Self {
             repo: PostgresEventRepository::new(pool).with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE),
-            every: every.max(1),
-            version,
             aggregate: PhantomData,
         }
     }
 }
 
 /// Whether a state `sequence` events long, loaded from `snapshot_sequence`,
-/// should be written as the new snapshot: once `every` events have to be
+/// should be written as the new snapshot: once [`SNAPSHOT_EVERY`] events have to be
 /// replayed on top of the latest usable snapshot. A stream written before
 /// snapshots existed, or whose snapshot is of another version, gets one at
 /// its next command.
-fn snapshot_due(every: usize, snapshot_sequence: usize, sequence: usize) -> bool {
-    sequence.saturating_sub(snapshot_sequence) >= every
+fn snapshot_due(snapshot_sequence: usize, sequence: usize) -> bool {
+    sequence.saturating_sub(snapshot_sequence) >= SNAPSHOT_EVERY
 }
 
 fn deserialize<A: Aggregate>(
@@ -94,7 +102,7 @@ fn deserialize<A: Aggregate>(
     events.into_iter().map(EventEnvelope::try_from).collect()
 }
 
-impl<A: Aggregate> EventStore<A> for SnapshotStore<A> {
+impl<A: Snapshotted> EventStore<A> for SnapshotStore<A> {
     type AC = SnapshotContext<A>;
 
     async fn load_events(
@@ -121,7 +129,7 @@ impl<A: Aggregate> EventStore<A> for SnapshotStore<A> {
             context.snapshot_row = Some(snapshot.current_snapshot);
             let state = serde_json::from_value::<Payload>(snapshot.aggregate)
                 .ok()
-                .filter(|p| p.version == self.version)
+                .filter(|p| p.version == A::SNAPSHOT_VERSION)
                 .and_then(|p| serde_json::from_value::<A>(p.state).ok());
             match state {
                 Some(state) => {
@@ -132,7 +140,7 @@ impl<A: Aggregate> EventStore<A> for SnapshotStore<A> {
                 None => tracing::warn!(
                     aggregate = A::TYPE,
                     aggregate_id,
-                    "snapshot of another state version ignored; replaying every event"
+                    "snapshot of another state version, or unreadable, ignored; replaying every event"
                 ),
             }
         }
@@ -173,9 +181,9 @@ impl<A: Aggregate> EventStore<A> for SnapshotStore<A> {
         let last = context.sequence + envelopes.len();
         // The sink applied the new events to the context's aggregate while it
         // decided: it is the state after them, as the snapshot must be.
-        let snapshot = if snapshot_due(self.every, context.snapshot_sequence, last) {
+        let snapshot = if snapshot_due(context.snapshot_sequence, last) {
             let payload = Payload {
-                version: self.version,
+                version: A::SNAPSHOT_VERSION,
                 state: serde_json::to_value(&context.aggregate).map_err(PersistenceError::from)?,
             };
             Some((
@@ -193,17 +201,18 @@ impl<A: Aggregate> EventStore<A> for SnapshotStore<A> {
 
 #[cfg(test)]
 mod tests {
-    use super::snapshot_due;
+    use super::{snapshot_due, SNAPSHOT_EVERY};
 
     #[test]
     fn a_snapshot_is_due_once_enough_events_follow_the_last_one() {
-        // No snapshot yet: the first once the stream is `every` long.
-        assert!(!snapshot_due(100, 0, 99));
-        assert!(snapshot_due(100, 0, 100));
+        assert_eq!(SNAPSHOT_EVERY, 100);
+        // No snapshot yet: the first once the stream is `SNAPSHOT_EVERY` long.
+        assert!(!snapshot_due(0, 99));
+        assert!(snapshot_due(0, 100));
         // A long stream from before snapshots: at its next command.
-        assert!(snapshot_due(100, 0, 20_001));
-        // After one: `every` events later, not at the next multiple.
-        assert!(!snapshot_due(100, 150, 249));
-        assert!(snapshot_due(100, 150, 250));
+        assert!(snapshot_due(0, 20_001));
+        // After one: `SNAPSHOT_EVERY` events later, not at the next multiple.
+        assert!(!snapshot_due(150, 249));
+        assert!(snapshot_due(150, 250));
     }
 }

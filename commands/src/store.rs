@@ -5,7 +5,7 @@ use cqrs_es::{Aggregate, CqrsFramework};
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
 
-use crate::snapshots::SnapshotStore;
+use crate::snapshots::{SnapshotStore, Snapshotted};
 
 /// The table postgres-es appends to (see `migrations/`).
 pub const EVENTS_TABLE: &str = "events";
@@ -19,19 +19,11 @@ pub fn framework<A: Aggregate>(pool: PgPool, services: A::Services) -> PostgresC
     CqrsFramework::new(store, vec![], services)
 }
 
-/// Aggregates written more often than between snapshots: a snapshot every
-/// this many events bounds a load to one row and fewer events than this.
-pub const SNAPSHOT_EVERY: usize = 100;
-
 /// [`framework`] for an aggregate with a long stream, loaded from its latest
-/// snapshot (see [`crate::snapshots`]); `version` is its state's version.
-pub fn snapshotted<A: Aggregate>(pool: PgPool, version: u32) -> CqrsFramework<A, SnapshotStore<A>>
+/// snapshot (see [`crate::snapshots`]).
+pub fn snapshotted<A: Snapshotted>(pool: PgPool) -> CqrsFramework<A, SnapshotStore<A>>
 where
     A::Services: Default,
 {
-    CqrsFramework::new(
-        SnapshotStore::new(pool, SNAPSHOT_EVERY, version),
-        vec![],
-        A::Services::default(),
-    )
+    CqrsFramework::new(SnapshotStore::new(pool), vec![], A::Services::default())
 }

@@ -13,7 +13,6 @@ use cqrs_es::{AggregateContext, EventStore};
 
 use crate::service::execute_with_retries;
 use crate::snapshots::SnapshotStore;
-use crate::store::SNAPSHOT_EVERY;
 use crate::{CommandError, Commands, EventMetadata, LogPosition};
 
 /// Racing writers on one period (N requests at a quota's edge) retry this often.
@@ -108,12 +107,7 @@ impl Commands {
 
     /// A period's state, from its latest snapshot and the events after it.
     pub async fn load_usage(&self, id: &str) -> Result<Usage, CommandError<UsageError>> {
-        let store = SnapshotStore::<Usage>::new(
-            self.pool().clone(),
-            SNAPSHOT_EVERY,
-            Usage::SNAPSHOT_VERSION,
-        );
-        let mut context = store
+        let mut context = SnapshotStore::<Usage>::new(self.pool().clone())
             .load_aggregate(id)
             .await
             .map_err(|e| CommandError::Store(e.to_string()))?;

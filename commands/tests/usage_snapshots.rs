@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use ancre_commands::store::SNAPSHOT_EVERY;
+use ancre_commands::snapshots::SNAPSHOT_EVERY;
 use ancre_commands::{Actor, CommandError, Commands, EventMetadata};
 use ancre_domain::usage::{
     usage_id, Entry, Limit, Metric, Period, Quota, Subject, Usage, UsageError, UsageLine,
