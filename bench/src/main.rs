@@ -103,6 +103,15 @@ impl Row {
     }
 }
 
+/// The `p`th percentile of `sorted` (ascending), by nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
 #[derive(Serialize)]
 struct Report {
     started_at: String,

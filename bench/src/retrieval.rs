@@ -32,7 +32,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::vectors::{Vectors, SAMPLE_PASSAGES};
-use crate::Row;
+use crate::{percentile, Row};
 
 pub struct Options {
     /// The eval set's folder name under `ANCRE_EVAL_DIR` (`../shared/eval`).
@@ -148,14 +148,6 @@ fn score(ranked: &[String], relevant: &HashMap<String, u32>) -> (f64, f64) {
         if idcg > 0.0 { dcg / idcg } else { 0.0 },
         found as f64 / relevant.len() as f64,
     )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {

@@ -17,6 +17,7 @@
 
 use std::time::Instant;
 
+use ancre_commands::store::{EVENTS_TABLE, SNAPSHOTS_TABLE};
 use ancre_commands::{Actor, Commands, EventMetadata};
 use ancre_domain::usage::{usage_id, Entry, Metric, Period, Quota, Subject, Usage, UsageLine};
 use ancre_domain::{Plan, TenantId};
@@ -26,7 +27,7 @@ use cqrs_es::{AggregateContext, EventStore};
 use postgres_es::PostgresEventRepository;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::Row;
+use crate::{percentile, Row};
 
 /// Period sizes, in entries.
 const SIZES: [usize; 2] = [1_000, 20_000];
@@ -87,7 +88,7 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
         );
 
         let replay = PersistedEventStore::<_, Usage>::new_event_store(
-            PostgresEventRepository::new(pool.clone()).with_tables("events", "snapshots"),
+            PostgresEventRepository::new(pool.clone()).with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE),
         );
         let mut times = Vec::with_capacity(SAMPLES);
         for _ in 0..SAMPLES {
@@ -98,7 +99,7 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
         }
         rows.push(Row::info(
             format!("usage: load a period of {size}, every event replayed p50"),
-            p50(&mut times),
+            median(&mut times),
             "ms",
         ));
 
@@ -130,18 +131,17 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
         }
         rows.push(Row::info(
             format!("usage: load a period of {size} (product) p50"),
-            p50(&mut times),
+            median(&mut times),
             "ms",
         ));
-        let charge_p50 = p50(&mut charges);
         rows.push(Row::info(
             format!("usage: charge a chat message, period of {size} p50"),
-            charge_p50,
+            median(&mut charges),
             "ms",
         ));
         rows.push(Row::info(
             format!("usage: charge a chat message, period of {size} p99"),
-            charges[(charges.len() * 99 / 100).min(charges.len() - 1)],
+            percentile(&charges, 99.0),
             "ms",
         ));
     }
@@ -153,8 +153,8 @@ fn ms(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
-/// Sorts `times` and returns its median.
-fn p50(times: &mut [f64]) -> f64 {
+/// Sorts `times` (for the percentiles read after it) and returns its median.
+fn median(times: &mut [f64]) -> f64 {
     times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    percentile(times, 50.0)
 }
