@@ -20,7 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use ancre_index::{LazyEdgeIndex, QdrantServerIndex, SearchIndex};
+use ancre_index::{EdgeSettings, LazyEdgeIndex, QdrantServerIndex, SearchIndex};
 use ancre_ingestion::chunks_projector::ChunksProjector;
 use ancre_ingestion::collection_cleanup::CollectionCleanup;
 use ancre_ingestion::embedders::local_e5::LocalE5;
@@ -167,11 +167,12 @@ pub async fn search_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex
     let embedder = embedder(config);
     let (model, dimension) = (embedder.model().to_owned(), embedder.dimension());
     let Some(qdrant) = config.qdrant.clone() else {
-        return Ok(Arc::new(LazyEdgeIndex::new(
-            &config.index_dir,
-            model,
-            dimension,
-        )));
+        let settings = EdgeSettings {
+            hnsw_threshold_kb: config.index_hnsw_threshold_kb,
+        };
+        return Ok(Arc::new(
+            LazyEdgeIndex::new(&config.index_dir, model, dimension).with_settings(settings),
+        ));
     };
     let runtime = tokio::runtime::Handle::current();
     let url = qdrant.url.clone();

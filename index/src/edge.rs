@@ -7,30 +7,35 @@
 //! - `shard/`: the qdrant-edge shard (segments, WAL, its own config).
 
 use std::fs;
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ordered_float::OrderedFloat;
 use qdrant_edge::{
-    Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeShard, EdgeSparseVectorParams,
-    EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion, JsonPath, Match,
-    Modifier, NamedQuery, NamedVectors, Payload, PayloadFieldSchema, PayloadSchemaParams, PointId,
-    PointInsertOperations, PointOperations, PointStruct, Prefetch, QuantizationConfig,
-    QuantizationSearchParams, QueryEnum, QueryRequest, ScalarQuantizationConfig, ScalarType,
-    ScoringQuery, SearchParams, UpdateOperation, UuidIndexParams, Vector, VectorInternal, Vectors,
-    WithPayloadInterface, WithVector,
+    Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeShard,
+    EdgeSparseVectorParams, EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion,
+    JsonPath, Match, Modifier, NamedQuery, NamedVectors, Payload, PayloadFieldSchema,
+    PayloadSchemaParams, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch,
+    QuantizationConfig, QuantizationSearchParams, QueryEnum, QueryRequest,
+    ScalarQuantizationConfig, ScalarType, ScoringQuery, SearchParams, UpdateOperation,
+    UuidIndexParams, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::analyzer::{Analyzer, SparseVector, ANALYZER_VERSION};
 use crate::schema::{self, COLLECTION, DENSE, DOCUMENT, RRF_K, SPARSE, TENANT, UPSERT_BATCH};
-use crate::{point_id, ChunkPoint, Hit, IndexError, SearchIndex, SearchQuery};
+use crate::{point_id, ChunkPoint, Hit, IndexError, IndexStats, SearchIndex, SearchQuery};
 
 const META_FILE: &str = "index.json";
 const LOCK_FILE: &str = "index.lock";
 const SHARD_DIR: &str = "shard";
+/// The engine's segments, one directory each, under the shard directory.
+const SEGMENTS_DIR: &str = "segments";
+/// Each segment's own config, naming the index of each of its vectors.
+const SEGMENT_CONFIG_FILE: &str = "segment.json";
 /// Written by qdrant-edge once a shard is fully created; its absence means a
 /// creation that never finished.
 const ENGINE_CONFIG_FILE: &str = "edge_config.json";
@@ -43,10 +48,23 @@ struct IndexMeta {
     analyzer: String,
 }
 
+/// How the engine organises what it stores; none of it changes what is
+/// stored, so an index may be reopened with other settings (the next
+/// optimisation brings its segments to them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EdgeSettings {
+    /// A segment whose dense vectors take at least this many KB gets an HNSW
+    /// graph walked over int8 copies at the next optimisation; a smaller one
+    /// is searched exactly (every vector compared). `None`: the engine's
+    /// default, 10 000 KB (about 6 500 vectors of 384 dimensions).
+    pub hnsw_threshold_kb: Option<NonZeroUsize>,
+}
+
 /// Hybrid dense + BM25 index on one local qdrant-edge shard holding every tenant.
 pub struct EdgeIndex {
     dir: PathBuf,
     meta: IndexMeta,
+    settings: EdgeSettings,
     analyzer: Analyzer,
     /// Read-locked by searches, counts and updates (the engine synchronises those
     /// itself); write-locked by `flush` and `clear`. `EdgeShard::flush` panics
@@ -79,14 +97,34 @@ impl EdgeIndex {
     /// One `EdgeIndex` per directory at a time (in this process or another): a
     /// second open fails with [`IndexError::Locked`].
     pub fn open(dir: &Path, model: &str, dimension: usize) -> Result<Self, IndexError> {
+        Self::open_with(dir, model, dimension, EdgeSettings::default())
+    }
+
+    /// [`EdgeIndex::open`] with engine `settings` other than the defaults.
+    pub fn open_with(
+        dir: &Path,
+        model: &str,
+        dimension: usize,
+        settings: EdgeSettings,
+    ) -> Result<Self, IndexError> {
         let lock = lock_dir(dir)?;
-        Self::open_locked(dir, lock, model, dimension)
+        Self::open_locked(dir, lock, model, dimension, settings)
     }
 
     /// Deletes the index files under `dir` (only ours) and creates an empty index
     /// for `model`: the way out of a [`IndexError::ModelMismatch`] when rebuilding
     /// with a new embedding model.
     pub fn recreate(dir: &Path, model: &str, dimension: usize) -> Result<Self, IndexError> {
+        Self::recreate_with(dir, model, dimension, EdgeSettings::default())
+    }
+
+    /// [`EdgeIndex::recreate`] with engine `settings` other than the defaults.
+    pub fn recreate_with(
+        dir: &Path,
+        model: &str,
+        dimension: usize,
+        settings: EdgeSettings,
+    ) -> Result<Self, IndexError> {
         let lock = lock_dir(dir)?;
         let shard_dir = dir.join(SHARD_DIR);
         if shard_dir.exists() {
@@ -98,7 +136,7 @@ impl EdgeIndex {
             fs::remove_file(&meta_path)
                 .map_err(|e| IndexError::io(format!("removing {}", meta_path.display()), e))?;
         }
-        Self::open_locked(dir, lock, model, dimension)
+        Self::open_locked(dir, lock, model, dimension, settings)
     }
 
     fn open_locked(
@@ -106,6 +144,7 @@ impl EdgeIndex {
         lock: fs::File,
         model: &str,
         dimension: usize,
+        settings: EdgeSettings,
     ) -> Result<Self, IndexError> {
         if model.trim().is_empty() {
             return Err(IndexError::InvalidArgument("model name is empty".into()));
@@ -133,10 +172,11 @@ impl EdgeIndex {
             None => write_meta(&meta_path, &wanted)?,
         }
 
-        let shard = open_shard(&shard_dir, dimension)?;
+        let shard = open_shard(&shard_dir, dimension, settings)?;
         Ok(Self {
             dir: dir.to_owned(),
             meta: wanted,
+            settings,
             analyzer: Analyzer::new(),
             shard: RwLock::new(Some(shard)),
             optimizing: Mutex::new(()),
@@ -362,6 +402,17 @@ impl SearchIndex for EdgeIndex {
         Ok(n as u64)
     }
 
+    fn stats(&self) -> Result<Option<IndexStats>, IndexError> {
+        let guard = self.read()?;
+        let info = shard(&guard)?.info();
+        let graph_segments = graph_segments(&self.dir.join(SHARD_DIR).join(SEGMENTS_DIR))?;
+        Ok(Some(IndexStats {
+            points: info.points_count as u64,
+            segments: info.segments_count as u64,
+            graph_segments,
+        }))
+    }
+
     fn clear(&self) -> Result<(), IndexError> {
         let mut guard = self.write()?;
         // Dropping flushes the old shard; it must be gone before its files are.
@@ -369,7 +420,7 @@ impl SearchIndex for EdgeIndex {
         let shard_dir = self.dir.join(SHARD_DIR);
         fs::remove_dir_all(&shard_dir)
             .map_err(|e| IndexError::io(format!("removing {}", shard_dir.display()), e))?;
-        *guard = Some(open_shard(&shard_dir, self.meta.dimension)?);
+        *guard = Some(open_shard(&shard_dir, self.meta.dimension, self.settings)?);
         Ok(())
     }
 
@@ -431,6 +482,41 @@ fn lock_dir(dir: &Path) -> Result<fs::File, IndexError> {
     }
 }
 
+/// Segments under `segments_dir` whose dense vectors have an HNSW graph.
+///
+/// The engine's shard info counts "indexed vectors" over every named vector
+/// of every optimised segment, graph or not, so it cannot tell; each
+/// segment's config (`segment.json`: `config.vector_data.dense.index.type`)
+/// can. A segment the optimizer replaces while we read (its directory gone,
+/// or a temporary one starting with `.`) is skipped: the figure is exact
+/// between optimisations.
+fn graph_segments(segments_dir: &Path) -> Result<u64, IndexError> {
+    let entries = fs::read_dir(segments_dir)
+        .map_err(|e| IndexError::io(format!("listing {}", segments_dir.display()), e))?;
+    let mut graphs = 0;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path().join(SEGMENT_CONFIG_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(IndexError::io(format!("reading {}", path.display()), e)),
+        };
+        let state: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|source| IndexError::Metadata {
+                context: format!("parsing {}", path.display()),
+                source,
+            })?;
+        let index = &state["config"]["vector_data"][DENSE]["index"]["type"];
+        if index == "hnsw" {
+            graphs += 1;
+        }
+    }
+    Ok(graphs)
+}
+
 fn shard(guard: &Option<EdgeShard>) -> Result<&EdgeShard, IndexError> {
     guard.as_ref().ok_or(IndexError::Poisoned)
 }
@@ -438,8 +524,13 @@ fn shard(guard: &Option<EdgeShard>) -> Result<&EdgeShard, IndexError> {
 /// A shard made before quantization or with other settings is brought to this
 /// config by the engine itself: `load` takes it, and the next optimisation
 /// rebuilds the segments that differ (searching them meanwhile as they are).
-fn engine_config(dimension: usize) -> EdgeConfig {
+fn engine_config(dimension: usize, settings: EdgeSettings) -> EdgeConfig {
     EdgeConfig::builder()
+        .optimizers(EdgeOptimizersConfig {
+            // The engine reads `Some(0)` as "never": a `NonZeroUsize` cannot say it.
+            indexing_threshold: settings.hnsw_threshold_kb.map(NonZeroUsize::get),
+            ..Default::default()
+        })
         .quantization_config(QuantizationConfig::from(ScalarQuantizationConfig {
             r#type: ScalarType::Int8,
             quantile: Some(schema::QUANTIZATION_QUANTILE),
@@ -462,8 +553,12 @@ fn engine_config(dimension: usize) -> EdgeConfig {
 
 /// Loads the shard under `dir`, or creates it (over any leftovers of a creation
 /// that never finished); then makes sure the payload indexes exist.
-fn open_shard(dir: &Path, dimension: usize) -> Result<EdgeShard, IndexError> {
-    let config = engine_config(dimension);
+fn open_shard(
+    dir: &Path,
+    dimension: usize,
+    settings: EdgeSettings,
+) -> Result<EdgeShard, IndexError> {
+    let config = engine_config(dimension, settings);
     let shard = if dir.join(ENGINE_CONFIG_FILE).exists() {
         // Passing our config makes the engine check it against the segments.
         EdgeShard::load(dir, Some(config))

@@ -12,12 +12,15 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
-use crate::{ChunkPoint, EdgeIndex, Hit, IndexError, SearchIndex, SearchQuery};
+use crate::{
+    ChunkPoint, EdgeIndex, EdgeSettings, Hit, IndexError, IndexStats, SearchIndex, SearchQuery,
+};
 
 pub struct LazyEdgeIndex {
     dir: PathBuf,
     model: String,
     dimension: usize,
+    settings: EdgeSettings,
     opened: Mutex<Option<Arc<EdgeIndex>>>,
 }
 
@@ -27,8 +30,15 @@ impl LazyEdgeIndex {
             dir: dir.into(),
             model: model.into(),
             dimension,
+            settings: EdgeSettings::default(),
             opened: Mutex::new(None),
         }
+    }
+
+    /// Opens the index with engine `settings` other than the defaults.
+    pub fn with_settings(mut self, settings: EdgeSettings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The open index, opening it now if needed.
@@ -37,7 +47,12 @@ impl LazyEdgeIndex {
         if let Some(index) = opened.as_ref() {
             return Ok(index.clone());
         }
-        let index = Arc::new(EdgeIndex::open(&self.dir, &self.model, self.dimension)?);
+        let index = Arc::new(EdgeIndex::open_with(
+            &self.dir,
+            &self.model,
+            self.dimension,
+            self.settings,
+        )?);
         *opened = Some(index.clone());
         Ok(index)
     }
@@ -64,6 +79,10 @@ impl SearchIndex for LazyEdgeIndex {
         self.get()?.count(tenant, document)
     }
 
+    fn stats(&self) -> Result<Option<IndexStats>, IndexError> {
+        self.get()?.stats()
+    }
+
     /// Empties the index; one built for another model or analyzer is
     /// recreated for ours (the way out after switching models: clear, then
     /// rebuild from the log).
@@ -72,7 +91,12 @@ impl SearchIndex for LazyEdgeIndex {
             Ok(index) => index.clear(),
             Err(IndexError::ModelMismatch { .. } | IndexError::AnalyzerMismatch { .. }) => {
                 let mut opened = self.opened.lock().map_err(|_| IndexError::Poisoned)?;
-                let index = EdgeIndex::recreate(&self.dir, &self.model, self.dimension)?;
+                let index = EdgeIndex::recreate_with(
+                    &self.dir,
+                    &self.model,
+                    self.dimension,
+                    self.settings,
+                )?;
                 *opened = Some(Arc::new(index));
                 Ok(())
             }

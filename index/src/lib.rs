@@ -16,7 +16,7 @@ mod lazy;
 mod schema;
 mod server;
 
-pub use edge::EdgeIndex;
+pub use edge::{EdgeIndex, EdgeSettings};
 pub use error::IndexError;
 pub use lazy::LazyEdgeIndex;
 pub use server::QdrantServerIndex;
@@ -123,6 +123,18 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// How an embedded index is organised: what [`SearchIndex::optimize`]
+/// achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStats {
+    pub points: u64,
+    pub segments: u64,
+    /// Segments whose dense vectors are searched through an HNSW graph
+    /// (walked over int8 copies); the others compare every vector exactly.
+    /// 0 until an optimisation finds a segment above the indexing threshold.
+    pub graph_segments: u64,
+}
+
 pub trait SearchIndex: Send + Sync {
     /// The embedding model the index was created for.
     fn model(&self) -> &str;
@@ -136,6 +148,11 @@ pub trait SearchIndex: Send + Sync {
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError>;
     /// Number of chunks of a tenant, or of one of its documents.
     fn count(&self, tenant: Uuid, document: Option<Uuid>) -> Result<u64, IndexError>;
+    /// See [`IndexStats`]; `None` from an engine that does not report them
+    /// (a Qdrant server has its own telemetry).
+    fn stats(&self) -> Result<Option<IndexStats>, IndexError> {
+        Ok(None)
+    }
     /// Removes every point of every tenant (for rebuilds); keeps the model.
     fn clear(&self) -> Result<(), IndexError>;
     /// Makes everything written so far durable. Until then, writes live in

@@ -6,7 +6,9 @@ mod common;
 
 use std::sync::Arc;
 
-use ancre_index::{point_id, EdgeIndex, FusionWeights, IndexError, SearchIndex, SearchQuery};
+use ancre_index::{
+    point_id, EdgeIndex, EdgeSettings, FusionWeights, IndexError, SearchIndex, SearchQuery,
+};
 use common::*;
 
 fn tmp() -> tempfile::TempDir {
@@ -381,21 +383,7 @@ fn invalid_vectors_are_rejected_before_writing() {
 fn optimize_keeps_results_and_survives_reopen() {
     let dir = tmp();
     let index = loaded(dir.path());
-    // Enough points for several segments' worth of optimizer work.
-    let extra: Vec<_> = (0..2000u32)
-        .map(|i| ancre_index::ChunkPoint {
-            tenant: TENANT_B,
-            collection: COLL_B2,
-            document: ancre_index::Uuid::from_u128(0xF000 + u128::from(i / 10)),
-            chunk_index: i % 10,
-            page: 1,
-            char_start: 0,
-            char_end: 10,
-            text: format!("filler text number {i} about nothing in particular"),
-            vector: unit(1_000_000 + u64::from(i)),
-        })
-        .collect();
-    index.upsert(&extra).unwrap();
+    index.upsert(&filler(2000)).unwrap();
     for d in 0..50u128 {
         index
             .delete_document(TENANT_B, ancre_index::Uuid::from_u128(0xF000 + d))
@@ -410,6 +398,54 @@ fn optimize_keeps_results_and_survives_reopen() {
     let index = open(dir.path());
     assert_eq!(index.search(&q).unwrap(), before);
     assert_eq!(index.count(TENANT_B, None).unwrap(), 4 + 1500);
+}
+
+/// `count` filler chunks of tenant B (documents 0xF000…), each with its own
+/// random vector: several segments' worth of optimizer work.
+fn filler(count: u32) -> Vec<ancre_index::ChunkPoint> {
+    (0..count)
+        .map(|i| ancre_index::ChunkPoint {
+            tenant: TENANT_B,
+            collection: COLL_B2,
+            document: ancre_index::Uuid::from_u128(0xF000 + u128::from(i / 10)),
+            chunk_index: i % 10,
+            page: 1,
+            char_start: 0,
+            char_end: 10,
+            text: format!("filler text number {i} about nothing in particular"),
+            vector: unit(1_000_000 + u64::from(i)),
+        })
+        .collect()
+}
+
+#[test]
+fn segments_above_the_hnsw_threshold_get_a_graph_at_optimize() {
+    let dir = tmp();
+    let index = loaded(dir.path());
+    index.upsert(&filler(2000)).unwrap();
+    let q = query(TENANT_B, "warehouse", near(seed_of(DOC_B2, 1)));
+    let exact = index.search(&q).unwrap();
+    // 2007 vectors of 1.5 KB: below the engine's default threshold (10 MB),
+    // so optimizing builds no graph and every search stays exact.
+    index.optimize().unwrap();
+    let stats = index.stats().unwrap().unwrap();
+    assert_eq!(stats.points, 2007, "{stats:?}");
+    assert_eq!(stats.graph_segments, 0, "{stats:?}");
+    drop(index);
+
+    // Reopened with a threshold of 100 KB, the same segments get one.
+    let settings = EdgeSettings {
+        hnsw_threshold_kb: std::num::NonZeroUsize::new(100),
+    };
+    let index = EdgeIndex::open_with(dir.path(), MODEL, DIM, settings).unwrap();
+    index.optimize().unwrap();
+    let stats = index.stats().unwrap().unwrap();
+    assert_eq!(stats.points, 2007, "{stats:?}");
+    assert!(stats.graph_segments >= 1, "{stats:?}");
+    // The graph walk finds the same obvious best hit as the exact scan.
+    let walked = index.search(&q).unwrap();
+    assert_eq!(key(&walked[0]), (DOC_B2, 1));
+    assert_eq!(key(&walked[0]), key(&exact[0]));
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn write_old_index(dir: &Path) {
     let shard_dir = dir.join(SHARD_DIR);
     fs::create_dir_all(&shard_dir).unwrap();
     // Today's config without quantization, and keyword indexes on the ids.
-    let mut config = engine_config(DIM);
+    let mut config = engine_config(DIM, EdgeSettings::default());
     config.quantization_config = None;
     let shard = EdgeShard::new(&shard_dir, config).unwrap();
     create_payload_indexes(&shard, |is_tenant| {
