@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 
 use ancre_commands::{Actor, EventMetadata};
-use ancre_domain::usage::{Entry, Metric, Period, Subject, UsageLine};
+use ancre_domain::usage::{usage_id, Entry, Metric, Period, Subject, UsageLine};
 use ancre_domain::TenantId;
 use ancre_testkit::wait::until;
 use chrono::Utc;
@@ -78,6 +78,31 @@ async fn ledger(app: &TestApp, user: &str) -> Vec<Value> {
 }
 
 /// Usage recorded directly in the tenant's current period, as if consumed earlier.
+/// `metric` totals `expected` in the tenant's usage aggregate — what the
+/// quota checks read, final once the requests have answered — and then, once
+/// the counters projector has caught up, in `GET /usage`.
+async fn assert_total(app: &TestApp, owner: &str, tenant: &str, metric: Metric, expected: i64) {
+    let tenant = TenantId(tenant.parse().unwrap());
+    let usage_now = app
+        .server
+        .state
+        .commands
+        .load_usage(&usage_id(tenant, Period::of(Utc::now())))
+        .await
+        .unwrap();
+    assert_eq!(
+        usage_now.total(metric),
+        expected,
+        "{metric:?} in the aggregate"
+    );
+    until(
+        &format!("GET /usage to show {expected} {}", metric.as_str()),
+        DEADLINE,
+        || async { (metrics(&usage(app, owner).await)[metric.as_str()] == expected).then_some(()) },
+    )
+    .await;
+}
+
 async fn prefill(app: &TestApp, tenant: &str, metric: Metric, quantity: i64) {
     let tenant = TenantId(tenant.parse().unwrap());
     let now = Utc::now();
@@ -389,7 +414,7 @@ async fn racing_chat_messages_at_the_limit_pass_exactly_as_many_as_are_left() {
         .filter(|l| l["metric"] == "chat_messages")
         .count();
     assert_eq!(messages, 3, "the prefill and the two answered");
-    assert_eq!(metrics(&usage(&app, owner).await)["chat_messages"], 300);
+    assert_total(&app, owner, &tenant, Metric::ChatMessages, 300).await;
 }
 
 #[tokio::test]
@@ -426,7 +451,7 @@ async fn racing_uploads_at_the_document_limit_store_exactly_as_many_as_are_left(
     assert_eq!(queued, 2);
     let documents = body(app.call(owner, Method::GET, "/api/v1/documents").await).await;
     assert_eq!(documents["total"], 2, "refused uploads stored nothing");
-    assert_eq!(metrics(&usage(&app, owner).await)["documents"], 100);
+    assert_total(&app, owner, &tenant, Metric::Documents, 100).await;
 }
 
 #[tokio::test]
