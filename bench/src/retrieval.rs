@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use ancre_api::config::Config;
 use ancre_domain::assistant::RetrievalSettings;
 use ancre_domain::{CollectionId, TenantId};
-use ancre_index::{ChunkPoint, EdgeIndex, FusionWeights, SearchIndex};
+use ancre_index::{ChunkPoint, EdgeIndex, FusionWeights, SearchIndex, SearchQuery};
 use ancre_ingestion::embedders::Embedder;
 use ancre_rag::Retriever;
 use anyhow::Context as _;
@@ -611,6 +611,7 @@ async fn latency(
             format!("retrieval: index at {size} chunks"),
             index.as_ref(),
         )?);
+        rows.extend(graph_recall(&index, tenant, collection, &queries, &mut vectors, size).await?);
         for clients in [1usize, 32] {
             // 3200 answers at 32 clients: enough for a p99 that does not move with
             // the five slowest of a few hundred.
@@ -685,6 +686,68 @@ fn graph_row(what: String, index: &dyn SearchIndex) -> anyhow::Result<Row> {
         stats.graph_segments as f64,
         "segs",
     ))
+}
+
+/// Questions of the graph-recall rows: enough for a stable mean, few enough
+/// for their exact searches (a scan of every vector each) to take seconds.
+const RECALL_QUESTIONS: usize = 300;
+
+/// What the HNSW walk (int8, re-scored) loses against comparing every
+/// vector: the share of the exact search's hits it returns too, for the dense
+/// side alone and for the hybrid list the retriever gets, at the default
+/// assistant's limit (its sources plus the retriever's overfetch).
+async fn graph_recall(
+    index: &Arc<EdgeIndex>,
+    tenant: TenantId,
+    collection: CollectionId,
+    queries: &[String],
+    vectors: &mut Vectors,
+    size: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let limit = RetrievalSettings::default().top_k as usize + ancre_rag::retrieval::OVERFETCH;
+    let mut rows = Vec::new();
+    for (mode, weights) in [
+        ("dense", FusionWeights::DENSE_ONLY),
+        ("hybrid", FusionWeights::default()),
+    ] {
+        let index = index.clone();
+        let asked: Vec<SearchQuery> = (0..RECALL_QUESTIONS.min(queries.len()))
+            .map(|i| SearchQuery {
+                tenant: tenant.0,
+                collections: Some(vec![collection.0]),
+                text: queries[i].clone(),
+                vector: vectors.question(i),
+                limit,
+                weights,
+            })
+            .collect();
+        let shared = tokio::task::spawn_blocking(move || {
+            let mut shared = Vec::with_capacity(asked.len());
+            for query in &asked {
+                let exact: HashSet<(Uuid, u32)> = index
+                    .search_exact(query)?
+                    .iter()
+                    .map(|h| (h.document, h.chunk_index))
+                    .collect();
+                let walked = index.search(query)?;
+                let found = walked
+                    .iter()
+                    .filter(|h| exact.contains(&(h.document, h.chunk_index)))
+                    .count();
+                shared.push(found as f64 / exact.len().max(1) as f64);
+            }
+            anyhow::Ok(shared)
+        })
+        .await??;
+        rows.push(Row::info(
+            format!(
+                "retrieval at {size} chunks: {mode} top {limit}, share found by the graph walk"
+            ),
+            shared.iter().sum::<f64>() / shared.len().max(1) as f64,
+            "",
+        ));
+    }
+    Ok(rows)
 }
 
 /// The text of synthetic chunk `n`: 60 words of the eval corpus, starting at

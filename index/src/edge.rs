@@ -16,9 +16,9 @@ use ordered_float::OrderedFloat;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeShard,
     EdgeSparseVectorParams, EdgeVectorParams, FieldCondition, FieldIndexOperations, Filter, Fusion,
-    JsonPath, Match, Modifier, NamedQuery, NamedVectors, Payload, PayloadFieldSchema,
-    PayloadSchemaParams, PointId, PointInsertOperations, PointOperations, PointStruct, Prefetch,
-    QuantizationConfig, QuantizationSearchParams, QueryEnum, QueryRequest,
+    HnswIndexConfig, JsonPath, Match, Modifier, NamedQuery, NamedVectors, Payload,
+    PayloadFieldSchema, PayloadSchemaParams, PointId, PointInsertOperations, PointOperations,
+    PointStruct, Prefetch, QuantizationConfig, QuantizationSearchParams, QueryEnum, QueryRequest,
     ScalarQuantizationConfig, ScalarType, ScoringQuery, SearchParams, UpdateOperation,
     UuidIndexParams, Vector, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
@@ -54,9 +54,10 @@ struct IndexMeta {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EdgeSettings {
     /// A segment whose dense vectors take at least this many KB gets an HNSW
-    /// graph walked over int8 copies at the next optimisation; a smaller one
-    /// is searched exactly (every vector compared). `None`: the engine's
-    /// default, 10 000 KB (about 6 500 vectors of 384 dimensions).
+    /// graph walked over int8 copies at the next optimisation, and a query
+    /// walks it when the points its filter keeps in the segment take at
+    /// least as much; below, vectors are compared exactly. `None`: the
+    /// engine's default, 10 000 KB (about 6 500 vectors of 384 dimensions).
     pub hnsw_threshold_kb: Option<NonZeroUsize>,
 }
 
@@ -219,6 +220,133 @@ impl EdgeIndex {
     fn to_point(&self, chunk: &ChunkPoint) -> Result<PointStruct, IndexError> {
         to_point(&self.analyzer, self.meta.dimension, chunk)
     }
+
+    /// [`SearchIndex::search`] with every dense vector compared exactly, in
+    /// f32, HNSW graphs or not: the reference a graph walk is measured
+    /// against (`make bench`). As slow as a scan of the tenant's vectors.
+    pub fn search_exact(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
+        self.hybrid_search(query, DenseSearch::Exact)
+    }
+
+    fn hybrid_search(&self, query: &SearchQuery, how: DenseSearch) -> Result<Vec<Hit>, IndexError> {
+        schema::check_vector(
+            self.meta.dimension,
+            || "search query".to_owned(),
+            &query.vector,
+        )?;
+        query.weights.check()?;
+        if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+
+        // The single top-level filter is propagated by the engine into every
+        // prefetch: tenant isolation cannot be forgotten on one of them.
+        let mut filter = Filter::new_must(field_is(TENANT, query.tenant));
+        if let Some(collections) = &query.collections {
+            let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
+            filter = filter.merge_owned(Filter::new_must(Condition::Field(
+                FieldCondition::new_match(path(COLLECTION), Match::from(any)),
+            )));
+        }
+
+        let candidates = schema::candidates(query.limit);
+        let mut prefetches = Vec::new();
+        let mut weights = Vec::new();
+        if query.weights.dense > 0.0 {
+            let mut dense = prefetch(
+                DENSE,
+                VectorInternal::Dense(query.vector.clone()),
+                candidates,
+            );
+            // The HNSW beam stays the engine's (100). On the bench's 100k
+            // chunks with vectors drawn like e5 embeddings, a beam of 64
+            // made the 32-client p99 44 ms instead of 54, but the walk then
+            // found 54 % of the exact dense top 14 instead of 64 % (hybrid
+            // lists: 79 % instead of 84 %). On real embeddings (scifact-train
+            // once its index has a graph) nDCG@10 did not move.
+            dense.params = Some(match how {
+                DenseSearch::Graph => SearchParams {
+                    quantization: Some(QuantizationSearchParams {
+                        rescore: Some(true),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                DenseSearch::Exact => SearchParams {
+                    exact: true,
+                    ..Default::default()
+                },
+            });
+            prefetches.push(dense);
+            weights.push(OrderedFloat(query.weights.dense));
+        }
+        // A query of stop words only has no keyword side: dense alone then.
+        let sparse = self.analyzer.embed_query(&query.text);
+        if !sparse.is_empty() && query.weights.keyword > 0.0 {
+            let sparse = VectorInternal::Sparse(engine_sparse(sparse)?);
+            prefetches.push(prefetch(SPARSE, sparse, candidates));
+            weights.push(OrderedFloat(query.weights.keyword));
+        }
+        if prefetches.is_empty() {
+            return Ok(Vec::new());
+        }
+
+        // The engine's RRF does not break ties and collects through a randomly
+        // seeded hash map, so equal scores come back in any order and a cut at
+        // `limit` could keep either. Take the whole fused list (at most the sum
+        // of the prefetches) and order ties ourselves: results stay
+        // reproducible across calls and restarts. Without payloads: only the
+        // hits kept have theirs read (reading all of them was a tenth of a
+        // query's time).
+        let fused_len = candidates * prefetches.len();
+        let request = QueryRequest {
+            prefetches,
+            query: Some(ScoringQuery::Fusion(Fusion::Rrf {
+                k: RRF_K,
+                weights: Some(weights),
+            })),
+            filter: Some(filter),
+            score_threshold: None,
+            limit: fused_len,
+            offset: 0,
+            params: None,
+            with_vector: WithVector::Bool(false),
+            with_payload: WithPayloadInterface::Bool(false),
+        };
+        let guard = self.read()?;
+        let shard = shard(&guard)?;
+        let mut fused = shard
+            .query(request)
+            .map_err(|e| IndexError::engine("run a hybrid query", e))?;
+        schema::order_and_cut(&mut fused, query.limit, |p| (p.score, uuid_of(p.id)));
+        let ids: Vec<PointId> = fused.iter().map(|p| p.id).collect();
+        let records = shard
+            .retrieve(
+                &ids,
+                Some(WithPayloadInterface::Bool(true)),
+                Some(WithVector::Bool(false)),
+            )
+            .map_err(|e| IndexError::engine("read the hits' payloads", e))?;
+        drop(guard);
+        // In `ids` order; a point deleted since the query is simply missing.
+        let mut records = records.into_iter().peekable();
+        let mut hits = Vec::with_capacity(fused.len());
+        for point in &fused {
+            if let Some(record) = records.next_if(|r| r.id == point.id) {
+                hits.push(to_hit(point.id, point.score, record.payload.as_ref())?);
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// How the dense side of a query finds its candidates.
+#[derive(Clone, Copy)]
+enum DenseSearch {
+    /// Through the segments' HNSW graphs (int8, re-scored), where they have one.
+    Graph,
+    /// Every vector compared, f32.
+    Exact,
 }
 
 fn to_point(
@@ -283,110 +411,8 @@ impl SearchIndex for EdgeIndex {
     }
 
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
-        schema::check_vector(
-            self.meta.dimension,
-            || "search query".to_owned(),
-            &query.vector,
-        )?;
-        query.weights.check()?;
-        if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
-
-        // The single top-level filter is propagated by the engine into every
-        // prefetch: tenant isolation cannot be forgotten on one of them.
-        let mut filter = Filter::new_must(field_is(TENANT, query.tenant));
-        if let Some(collections) = &query.collections {
-            let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
-            filter = filter.merge_owned(Filter::new_must(Condition::Field(
-                FieldCondition::new_match(path(COLLECTION), Match::from(any)),
-            )));
-        }
-
-        let candidates = schema::candidates(query.limit);
-        let mut prefetches = Vec::new();
-        let mut weights = Vec::new();
-        if query.weights.dense > 0.0 {
-            let mut dense = prefetch(
-                DENSE,
-                VectorInternal::Dense(query.vector.clone()),
-                candidates,
-            );
-            // The HNSW beam stays the engine's (100). One as narrow as the
-            // candidate list made the dense side about a quarter cheaper, but
-            // on random vectors it found 9 % of the exact top 14 against 14 %
-            // (int8 + re-scoring: the same as f32 at either beam); its effect
-            // on real embeddings is not measured yet (the quality bench stays
-            // below the size where segments get an HNSW graph).
-            dense.params = Some(SearchParams {
-                quantization: Some(QuantizationSearchParams {
-                    rescore: Some(true),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
-            prefetches.push(dense);
-            weights.push(OrderedFloat(query.weights.dense));
-        }
-        // A query of stop words only has no keyword side: dense alone then.
-        let sparse = self.analyzer.embed_query(&query.text);
-        if !sparse.is_empty() && query.weights.keyword > 0.0 {
-            let sparse = VectorInternal::Sparse(engine_sparse(sparse)?);
-            prefetches.push(prefetch(SPARSE, sparse, candidates));
-            weights.push(OrderedFloat(query.weights.keyword));
-        }
-        if prefetches.is_empty() {
-            return Ok(Vec::new());
-        }
-
-        // The engine's RRF does not break ties and collects through a randomly
-        // seeded hash map, so equal scores come back in any order and a cut at
-        // `limit` could keep either. Take the whole fused list (at most the sum
-        // of the prefetches) and order ties ourselves: results stay
-        // reproducible across calls and restarts. Without payloads: only the
-        // hits kept have theirs read (reading all of them was a tenth of a
-        // query's time).
-        let fused_len = candidates * prefetches.len();
-        let request = QueryRequest {
-            prefetches,
-            query: Some(ScoringQuery::Fusion(Fusion::Rrf {
-                k: RRF_K,
-                weights: Some(weights),
-            })),
-            filter: Some(filter),
-            score_threshold: None,
-            limit: fused_len,
-            offset: 0,
-            params: None,
-            with_vector: WithVector::Bool(false),
-            with_payload: WithPayloadInterface::Bool(false),
-        };
-        let guard = self.read()?;
-        let shard = shard(&guard)?;
-        let mut fused = shard
-            .query(request)
-            .map_err(|e| IndexError::engine("run a hybrid query", e))?;
-        schema::order_and_cut(&mut fused, query.limit, |p| (p.score, uuid_of(p.id)));
-        let ids: Vec<PointId> = fused.iter().map(|p| p.id).collect();
-        let records = shard
-            .retrieve(
-                &ids,
-                Some(WithPayloadInterface::Bool(true)),
-                Some(WithVector::Bool(false)),
-            )
-            .map_err(|e| IndexError::engine("read the hits' payloads", e))?;
-        drop(guard);
-        // In `ids` order; a point deleted since the query is simply missing.
-        let mut records = records.into_iter().peekable();
-        let mut hits = Vec::with_capacity(fused.len());
-        for point in &fused {
-            if let Some(record) = records.next_if(|r| r.id == point.id) {
-                hits.push(to_hit(point.id, point.score, record.payload.as_ref())?);
-            }
-        }
-        Ok(hits)
+        self.hybrid_search(query, DenseSearch::Graph)
     }
-
     fn count(&self, tenant: Uuid, document: Option<Uuid>) -> Result<u64, IndexError> {
         let mut filter = Filter::new_must(field_is(TENANT, tenant));
         if let Some(document) = document {
@@ -525,12 +551,23 @@ fn shard(guard: &Option<EdgeShard>) -> Result<&EdgeShard, IndexError> {
 /// config by the engine itself: `load` takes it, and the next optimisation
 /// rebuilds the segments that differ (searching them meanwhile as they are).
 fn engine_config(dimension: usize, settings: EdgeSettings) -> EdgeConfig {
-    EdgeConfig::builder()
-        .optimizers(EdgeOptimizersConfig {
-            // The engine reads `Some(0)` as "never": a `NonZeroUsize` cannot say it.
-            indexing_threshold: settings.hnsw_threshold_kb.map(NonZeroUsize::get),
-            ..Default::default()
-        })
+    let mut builder = EdgeConfig::builder();
+    if let Some(kb) = settings.hnsw_threshold_kb {
+        // One threshold, two engine settings of the same meaning (both
+        // 10 000 KB by default): the size from which a segment gets a graph,
+        // and the size of a query's filtered subset from which the graph is
+        // walked rather than the subset scanned (fixed when a graph is built).
+        builder = builder
+            .optimizers(EdgeOptimizersConfig {
+                indexing_threshold: Some(kb.get()),
+                ..Default::default()
+            })
+            .hnsw_config(HnswIndexConfig {
+                full_scan_threshold: kb.get(),
+                ..Default::default()
+            });
+    }
+    builder
         .quantization_config(QuantizationConfig::from(ScalarQuantizationConfig {
             r#type: ScalarType::Int8,
             quantile: Some(schema::QUANTIZATION_QUANTILE),

@@ -425,6 +425,11 @@ fn segments_above_the_hnsw_threshold_get_a_graph_at_optimize() {
     index.upsert(&filler(2000)).unwrap();
     let q = query(TENANT_B, "warehouse", near(seed_of(DOC_B2, 1)));
     let exact = index.search(&q).unwrap();
+    // Near no point in particular: a graph walk's hardest question.
+    let mut vague = query(TENANT_B, "", unit(77));
+    vague.weights = FusionWeights::DENSE_ONLY;
+    vague.limit = 10;
+    let vague_exact = index.search(&vague).unwrap();
     // 2007 vectors of 1.5 KB: below the engine's default threshold (10 MB),
     // so optimizing builds no graph and every search stays exact.
     index.optimize().unwrap();
@@ -446,6 +451,9 @@ fn segments_above_the_hnsw_threshold_get_a_graph_at_optimize() {
     let walked = index.search(&q).unwrap();
     assert_eq!(key(&walked[0]), (DOC_B2, 1));
     assert_eq!(key(&walked[0]), key(&exact[0]));
+    // And the exact search over graph segments is the scan of before.
+    assert_eq!(index.search_exact(&q).unwrap(), exact);
+    assert_eq!(index.search_exact(&vague).unwrap(), vague_exact);
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub enum RetrievalError {
 /// Hits asked of the index beyond `top_k`, so that a few points of deleted
 /// documents (removed from the index a moment after the read models) do not
 /// leave an answer short of sources.
-const OVERFETCH: usize = 8;
+pub const OVERFETCH: usize = 8;
 
 #[derive(Clone)]
 pub struct Retriever {
