@@ -43,8 +43,9 @@ pub struct Config {
     pub index_optimize_every: usize,
     /// `ANCRE_INDEX_HNSW_THRESHOLD_KB`: a segment of the embedded index whose
     /// dense vectors take at least this many KB gets an HNSW graph when it is
-    /// optimised; smaller ones are searched exactly. Unset: the engine's
-    /// 10 000 KB (about 6 500 chunks of the default model per segment).
+    /// optimised, walked by the queries whose filter keeps as much of it;
+    /// below, vectors are compared exactly. Unset: the engine's 10 000 KB
+    /// (about 6 500 chunks of the default model).
     pub index_hnsw_threshold_kb: Option<NonZeroUsize>,
     /// `ANCRE_QDRANT_URL` (gRPC, e.g. `http://qdrant:6334`) with
     /// `ANCRE_QDRANT_API_KEY`: use a Qdrant server as the search index

@@ -383,7 +383,9 @@ fn invalid_vectors_are_rejected_before_writing() {
 fn optimize_keeps_results_and_survives_reopen() {
     let dir = tmp();
     let index = loaded(dir.path());
-    index.upsert(&filler(2000)).unwrap();
+    index
+        .upsert(&filler(TENANT_B, COLL_B2, 0xF000, 2000))
+        .unwrap();
     for d in 0..50u128 {
         index
             .delete_document(TENANT_B, ancre_index::Uuid::from_u128(0xF000 + d))
@@ -400,20 +402,26 @@ fn optimize_keeps_results_and_survives_reopen() {
     assert_eq!(index.count(TENANT_B, None).unwrap(), 4 + 1500);
 }
 
-/// `count` filler chunks of tenant B (documents 0xF000…), each with its own
-/// random vector: several segments' worth of optimizer work.
-fn filler(count: u32) -> Vec<ancre_index::ChunkPoint> {
+/// `count` filler chunks of `tenant`'s `collection`, ten per document from
+/// document `first_document` on, each with its own random vector (seeded
+/// from the document number: two fillers never share one): optimizer work.
+fn filler(
+    tenant: ancre_index::Uuid,
+    collection: ancre_index::Uuid,
+    first_document: u128,
+    count: u32,
+) -> Vec<ancre_index::ChunkPoint> {
     (0..count)
         .map(|i| ancre_index::ChunkPoint {
-            tenant: TENANT_B,
-            collection: COLL_B2,
-            document: ancre_index::Uuid::from_u128(0xF000 + u128::from(i / 10)),
+            tenant,
+            collection,
+            document: ancre_index::Uuid::from_u128(first_document + u128::from(i / 10)),
             chunk_index: i % 10,
             page: 1,
             char_start: 0,
             char_end: 10,
             text: format!("filler text number {i} about nothing in particular"),
-            vector: unit(1_000_000 + u64::from(i)),
+            vector: unit(first_document as u64 * 1000 + u64::from(i)),
         })
         .collect()
 }
@@ -422,7 +430,9 @@ fn filler(count: u32) -> Vec<ancre_index::ChunkPoint> {
 fn segments_above_the_hnsw_threshold_get_a_graph_at_optimize() {
     let dir = tmp();
     let index = loaded(dir.path());
-    index.upsert(&filler(2000)).unwrap();
+    index
+        .upsert(&filler(TENANT_B, COLL_B2, 0xF000, 2000))
+        .unwrap();
     let q = query(TENANT_B, "warehouse", near(seed_of(DOC_B2, 1)));
     let exact = index.search(&q).unwrap();
     // Near no point in particular: a graph walk's hardest question.
@@ -519,20 +529,9 @@ fn chunk_without_keywords_is_indexed_and_found_densely() {
 fn optimize_runs_beside_updates_and_searches() {
     let dir = tmp();
     let index = Arc::new(loaded(dir.path()));
-    let filler: Vec<_> = (0..1500u32)
-        .map(|i| ancre_index::ChunkPoint {
-            tenant: TENANT_A,
-            collection: COLL_A,
-            document: ancre_index::Uuid::from_u128(0xE000 + u128::from(i / 10)),
-            chunk_index: i % 10,
-            page: 1,
-            char_start: 0,
-            char_end: 10,
-            text: format!("remplissage numéro {i}"),
-            vector: unit(2_000_000 + u64::from(i)),
-        })
-        .collect();
-    index.upsert(&filler).unwrap();
+    index
+        .upsert(&filler(TENANT_A, COLL_A, 0xE000, 1500))
+        .unwrap();
     for d in 0..60u128 {
         // 40% deleted: gives the vacuum optimizer work.
         index
