@@ -77,7 +77,6 @@ async fn ledger(app: &TestApp, user: &str) -> Vec<Value> {
     body(r).await["items"].as_array().unwrap().clone()
 }
 
-/// Usage recorded directly in the tenant's current period, as if consumed earlier.
 /// `metric` totals `expected` in the tenant's usage aggregate — what the
 /// quota checks read, final once the requests have answered — and then, once
 /// the counters projector has caught up, in `GET /usage`.
@@ -103,6 +102,7 @@ async fn assert_total(app: &TestApp, owner: &str, tenant: &str, metric: Metric, 
     .await;
 }
 
+/// Usage recorded directly in the tenant's current period, as if consumed earlier.
 async fn prefill(app: &TestApp, tenant: &str, metric: Metric, quantity: i64) {
     let tenant = TenantId(tenant.parse().unwrap());
     let now = Utc::now();

@@ -49,8 +49,10 @@ struct IndexMeta {
 }
 
 /// How the engine organises what it stores; none of it changes what is
-/// stored, so an index may be reopened with other settings (the next
-/// optimisation brings its segments to them).
+/// stored, so an index may be reopened with other settings. They apply to
+/// what the next optimisations build: a segment without a graph gets one
+/// once above the threshold, while a graph already built keeps the walk
+/// threshold it was built with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EdgeSettings {
     /// A segment whose dense vectors take at least this many KB gets an HNSW
@@ -260,7 +262,7 @@ impl EdgeIndex {
             );
             // The HNSW beam stays the engine's (100). On the bench's 100k
             // chunks with vectors drawn like e5 embeddings, a beam of 64
-            // made the 32-client p99 44 ms instead of 54, but the walk then
+            // made the 32-client p99 44 ms instead of 54 (one run each), but the walk then
             // found 54 % of the exact dense top 14 instead of 64 % (hybrid
             // lists: 79 % instead of 84 %). On real embeddings (scifact-train
             // once its index has a graph) nDCG@10 did not move.
@@ -413,6 +415,7 @@ impl SearchIndex for EdgeIndex {
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
         self.hybrid_search(query, DenseSearch::Graph)
     }
+
     fn count(&self, tenant: Uuid, document: Option<Uuid>) -> Result<u64, IndexError> {
         let mut filter = Filter::new_must(field_is(TENANT, tenant));
         if let Some(document) = document {
