@@ -263,7 +263,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         Some(endpoint) => ChatModels::with_endpoint(endpoint.clone()),
     });
     let answerer = Arc::new(Answerer::new(
-        Retriever::new(pool.clone(), index.clone(), embedder.clone()),
+        Retriever::new(pool.clone(), index.clone(), embedder.clone())
+            .context("start the search threads")?,
         chat.clone(),
         local_model.clone(),
     ));

@@ -5,6 +5,8 @@
 //! - [`retrieval`]: a question → the numbered [`Source`]s an answer may cite,
 //!   restricted to the tenant and the assistant's collections in the index
 //!   query, then checked again against the read models.
+//! - [`search_pool`]: the threads index searches run on, one per core, in
+//!   arrival order.
 //! - [`prompt`]: the messages a chat model gets (instructions, rules in the
 //!   question's language, numbered sources, recent turns).
 //! - [`citations`]: markers `[n]` — dropping those that point nowhere, even
@@ -18,6 +20,7 @@ pub mod citations;
 pub mod models;
 pub mod prompt;
 pub mod retrieval;
+pub mod search_pool;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};

@@ -9,13 +9,12 @@
 //! One read-model query per question: the hits are checked after the search
 //! (live document, live collection of the tenant, one of the assistant's), so
 //! the collections need not be looked up before it. Searches are CPU-bound and
-//! run one per core at most; the others wait their turn in arrival order
-//! rather than all sharing the cores at once, which made every answer as slow
-//! as the busiest moment and the slowest ones several times slower still.
+//! run on a [`SearchPool`] of one thread per core; the others wait their turn
+//! in arrival order rather than all sharing the cores at once, which made every
+//! answer as slow as the busiest moment and the slowest ones several times
+//! slower still.
 
 use std::sync::Arc;
-
-use tokio::sync::Semaphore;
 
 use ancre_domain::assistant::RetrievalSettings;
 use ancre_domain::{CollectionId, DocumentId, TenantId};
@@ -23,6 +22,8 @@ use ancre_index::{FusionWeights, IndexError, SearchIndex, SearchQuery};
 use ancre_ingestion::embedders::{EmbedError, Embedder};
 use ancre_projections::read::{self, passages::PassageView};
 use sqlx::PgPool;
+
+use crate::search_pool::SearchPool;
 
 /// A passage an answer may cite, numbered from 1 in rank order.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,20 +54,25 @@ pub struct Retriever {
     pool: PgPool,
     index: Arc<dyn SearchIndex>,
     embedder: Arc<dyn Embedder>,
-    /// One permit per core: index searches running at once. Tokio's
-    /// semaphore is fair, so waiting searches go in arrival order.
-    searches: Arc<Semaphore>,
+    /// The threads index searches run on, one per core.
+    searches: SearchPool,
 }
 
 impl Retriever {
-    pub fn new(pool: PgPool, index: Arc<dyn SearchIndex>, embedder: Arc<dyn Embedder>) -> Self {
+    /// Starts the search threads (one per core): fails only if the system
+    /// refuses threads.
+    pub fn new(
+        pool: PgPool,
+        index: Arc<dyn SearchIndex>,
+        embedder: Arc<dyn Embedder>,
+    ) -> std::io::Result<Self> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Retriever {
+        Ok(Retriever {
             pool,
             index,
             embedder,
-            searches: Arc::new(Semaphore::new(cores)),
-        }
+            searches: SearchPool::new("ancre-search", cores)?,
+        })
     }
 
     /// The sources for `question` with an assistant's settings.
@@ -132,16 +138,11 @@ impl Retriever {
             weights,
         };
         let index = self.index.clone();
-        let hits = {
-            let _turn = self
-                .searches
-                .acquire()
-                .await
-                .map_err(|e| IndexError::engine("wait for a search slot", e))?;
-            tokio::task::spawn_blocking(move || index.search(&query))
-                .await
-                .map_err(|e| IndexError::engine("run a search", e))??
-        };
+        let hits = self
+            .searches
+            .run(move || index.search(&query))
+            .await
+            .map_err(|e| IndexError::engine("run a search", e))??;
         let keys: Vec<(DocumentId, u32)> = hits
             .iter()
             .map(|h| (DocumentId(h.document), h.chunk_index))
