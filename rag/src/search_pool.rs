@@ -8,9 +8,10 @@
 //! woke its task, which released the permit, which woke the next task, which
 //! handed its search to a blocking thread — three wake-ups, each waiting for a
 //! core. Here a search thread takes the next question as soon as it has
-//! answered one. Measured in one `make bench` run (100k chunks, 32 clients, 2
-//! cores, index searches alone): 1 130 searches/s and p99 43.8 ms with the
-//! semaphore, 1 520 searches/s and p99 24.5 ms with this pool.
+//! answered one. Measured side by side in one run of the latency bench (100k
+//! chunks, 32 clients, 2 cores, index searches alone, a variant not kept):
+//! 1 130 searches/s and p99 43.8 ms with the semaphore, 1 520 searches/s and
+//! p99 24.5 ms with this pool.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
