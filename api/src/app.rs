@@ -263,8 +263,13 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         Some(endpoint) => ChatModels::with_endpoint(endpoint.clone()),
     });
     let answerer = Arc::new(Answerer::new(
-        Retriever::new(pool.clone(), index.clone(), embedder.clone())
-            .context("start the search threads")?,
+        Retriever::new(
+            pool.clone(),
+            index.clone(),
+            embedder.clone(),
+            config.search_threads,
+        )
+        .context("start the search threads")?,
         chat.clone(),
         local_model.clone(),
     ));

@@ -47,6 +47,11 @@ pub struct Config {
     /// below, vectors are compared exactly. Unset: the engine's 10 000 KB
     /// (about 6 500 chunks of the default model).
     pub index_hnsw_threshold_kb: Option<NonZeroUsize>,
+    /// `ANCRE_SEARCH_THREADS`: index searches running at once (the others
+    /// queue in arrival order). Unset: one per core, right for the embedded
+    /// index, whose searches are CPU-bound; a Qdrant server's searches mostly
+    /// wait on the network, so more can pay there.
+    pub search_threads: Option<NonZeroUsize>,
     /// `ANCRE_QDRANT_URL` (gRPC, e.g. `http://qdrant:6334`) with
     /// `ANCRE_QDRANT_API_KEY`: use a Qdrant server as the search index
     /// instead of the embedded one.
@@ -361,6 +366,7 @@ impl Config {
                 ancre_ingestion::search_index::DEFAULT_OPTIMIZE_EVERY,
             )?,
             index_hnsw_threshold_kb: optional("ANCRE_INDEX_HNSW_THRESHOLD_KB")?,
+            search_threads: optional("ANCRE_SEARCH_THREADS")?,
             qdrant: var("ANCRE_QDRANT_URL").map(|url| QdrantConfig {
                 url,
                 api_key: var("ANCRE_QDRANT_API_KEY"),
@@ -401,6 +407,7 @@ impl Config {
             index_dir: data_dir.join("index"),
             index_optimize_every: ancre_ingestion::search_index::DEFAULT_OPTIMIZE_EVERY,
             index_hnsw_threshold_kb: None,
+            search_threads: None,
             qdrant: None,
             data_dir,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
@@ -418,6 +425,32 @@ impl Config {
             web_dir: PathBuf::from("frontend/dist"),
             pipeline_workers: 1,
             pipeline_lease: Duration::from_secs(60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads the environment: nextest runs each test in a process of its
+    /// own, so no other test sees these variables.
+    #[test]
+    fn search_threads_is_a_positive_count_or_one_per_core() {
+        std::env::set_var("DATABASE_URL", "postgres://localhost/ancre");
+        std::env::remove_var("ANCRE_SEARCH_THREADS");
+        assert_eq!(Config::from_env().unwrap().search_threads, None);
+
+        std::env::set_var("ANCRE_SEARCH_THREADS", "8");
+        assert_eq!(
+            Config::from_env().unwrap().search_threads,
+            NonZeroUsize::new(8)
+        );
+
+        for bad in ["0", "-2", "many"] {
+            std::env::set_var("ANCRE_SEARCH_THREADS", bad);
+            let err = Config::from_env().unwrap_err().to_string();
+            assert!(err.contains("ANCRE_SEARCH_THREADS"), "{bad}: {err}");
         }
     }
 }

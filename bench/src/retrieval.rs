@@ -276,6 +276,7 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
         server.state.pool.clone(),
         server.state.index.clone(),
         embedder.clone(),
+        config.search_threads,
     )?;
     let hybrid = RetrievalSettings::default();
     let modes = [
@@ -531,7 +532,12 @@ async fn latency(
     .bind(tenant.0)
     .execute(pool)
     .await?;
-    let retriever = Retriever::new(pool.clone(), index.clone(), Arc::new(NoEmbedder(dimension)))?;
+    let retriever = Retriever::new(
+        pool.clone(),
+        index.clone(),
+        Arc::new(NoEmbedder(dimension)),
+        None,
+    )?;
     let mut rows = Vec::new();
     let mut loaded = 0usize;
     for &size in sizes {

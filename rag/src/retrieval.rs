@@ -14,6 +14,7 @@
 //! answer as slow as the busiest moment and the slowest ones several times
 //! slower still.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use ancre_domain::assistant::RetrievalSettings;
@@ -54,24 +55,27 @@ pub struct Retriever {
     pool: PgPool,
     index: Arc<dyn SearchIndex>,
     embedder: Arc<dyn Embedder>,
-    /// The threads index searches run on, one per core.
+    /// The threads index searches run on.
     searches: SearchPool,
 }
 
 impl Retriever {
-    /// Starts the search threads (one per core): fails only if the system
-    /// refuses threads.
+    /// Starts `search_threads` search threads (`None`: one per core, for
+    /// CPU-bound searches); fails only if the system refuses threads.
     pub fn new(
         pool: PgPool,
         index: Arc<dyn SearchIndex>,
         embedder: Arc<dyn Embedder>,
+        search_threads: Option<NonZeroUsize>,
     ) -> std::io::Result<Self> {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = search_threads
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get);
         Ok(Retriever {
             pool,
             index,
             embedder,
-            searches: SearchPool::new("ancre-search", cores)?,
+            searches: SearchPool::new("ancre-search", threads)?,
         })
     }
 
