@@ -5,8 +5,8 @@
 //! - [`retrieval`]: a question → the numbered [`Source`]s an answer may cite,
 //!   restricted to the tenant and the assistant's collections in the index
 //!   query, then checked again against the read models.
-//! - [`search_pool`]: the threads index searches run on, one per core, in
-//!   arrival order.
+//! - [`search_pool`]: the threads index searches run on (one per core by
+//!   default), in arrival order.
 //! - [`prompt`]: the messages a chat model gets (instructions, rules in the
 //!   question's language, numbered sources, recent turns).
 //! - [`citations`]: markers `[n]` — dropping those that point nowhere, even

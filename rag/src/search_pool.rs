@@ -1,7 +1,7 @@
-//! The threads index searches run on: one per core, fed from one queue in
-//! arrival order.
+//! The threads index searches run on, fed from one queue in arrival order:
+//! one per core unless `ANCRE_SEARCH_THREADS` says otherwise.
 //!
-//! Searches are CPU-bound, so running more at once than there are cores only
+//! The embedded index's searches are CPU-bound, so running more at once than there are cores only
 //! makes every answer as slow as the busiest moment. This pool replaced
 //! `spawn_blocking` behind a semaphore of one permit per core, which kept the
 //! count right but left a core idle between two searches: the finished search
