@@ -163,9 +163,8 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     // scifact-train's chunks stay below the engine's default HNSW threshold
     // (10 MB, for building a graph and for walking it): without this the
     // "optimized index" rows would search exactly again and say nothing
-    // about the graph. Ingestion
-    // stays below `ANCRE_INDEX_OPTIMIZE_EVERY`, so the rows before the
-    // explicit optimisation below are exact either way.
+    // about the graph. Ingestion stays below `ANCRE_INDEX_OPTIMIZE_EVERY`,
+    // so the rows before the explicit optimisation below are exact either way.
     config.index_hnsw_threshold_kb = std::num::NonZeroUsize::new(QUALITY_HNSW_THRESHOLD_KB);
     let server = ancre_api::app::start(config.clone()).await?;
     let base = format!("http://{}", server.addr);

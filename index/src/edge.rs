@@ -262,10 +262,11 @@ impl EdgeIndex {
             );
             // The HNSW beam stays the engine's (100). On the bench's 100k
             // chunks with vectors drawn like e5 embeddings, a beam of 64
-            // made the 32-client p99 44 ms instead of 54 (one run each), but the walk then
-            // found 54 % of the exact dense top 14 instead of 64 % (hybrid
-            // lists: 79 % instead of 84 %). On real embeddings (scifact-train
-            // once its index has a graph) nDCG@10 did not move.
+            // made the 32-client p99 44 ms instead of 54 (one run each, with
+            // searches still behind a semaphore), but the walk then found
+            // 54 % of the exact dense top 14 instead of 64 % (hybrid lists:
+            // 79 % instead of 84 %). On real embeddings (scifact-train once
+            // its index has a graph) the graph walk left nDCG@10 unchanged.
             dense.params = Some(match how {
                 DenseSearch::Graph => SearchParams {
                     quantization: Some(QuantizationSearchParams {

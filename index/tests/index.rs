@@ -404,7 +404,8 @@ fn optimize_keeps_results_and_survives_reopen() {
 
 /// `count` filler chunks of `tenant`'s `collection`, ten per document from
 /// document `first_document` on, each with its own random vector (seeded
-/// from the document number: two fillers never share one): optimizer work.
+/// from `first_document` and the chunk's rank: fillers starting at different
+/// documents never share one): optimizer work.
 fn filler(
     tenant: ancre_index::Uuid,
     collection: ancre_index::Uuid,

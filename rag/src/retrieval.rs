@@ -70,7 +70,7 @@ impl Retriever {
     ) -> std::io::Result<Self> {
         let threads = search_threads
             .or_else(|| std::thread::available_parallelism().ok())
-            .map_or(1, NonZeroUsize::get);
+            .unwrap_or(NonZeroUsize::MIN);
         Ok(Retriever {
             pool,
             index,

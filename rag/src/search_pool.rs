@@ -14,6 +14,7 @@
 //! p99 24.5 ms with this pool.
 
 use std::any::Any;
+use std::num::NonZeroUsize;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::thread;
@@ -38,11 +39,11 @@ pub struct SearchPool {
 }
 
 impl SearchPool {
-    /// A pool of `threads` threads (at least one), named `{name}-{n}`.
-    pub fn new(name: &str, threads: usize) -> std::io::Result<Self> {
+    /// A pool of `threads` threads, named `{name}-{n}`.
+    pub fn new(name: &str, threads: NonZeroUsize) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..threads.max(1) {
+        for n in 0..threads.get() {
             let queue = queue.clone();
             thread::Builder::new()
                 .name(format!("{name}-{n}"))
@@ -103,7 +104,7 @@ mod tests {
 
     #[tokio::test]
     async fn answers_in_arrival_order_on_its_own_threads() {
-        let pool = SearchPool::new("test-search", 1).unwrap();
+        let pool = SearchPool::new("test-search", NonZeroUsize::MIN).unwrap();
         let order = Arc::new(Mutex::new(Vec::new()));
         let asks = (0..20).map(|i| {
             let order = order.clone();
@@ -121,7 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn runs_as_many_at_once_as_it_has_threads() {
-        let pool = SearchPool::new("test-search", 2).unwrap();
+        let pool = SearchPool::new("test-search", NonZeroUsize::new(2).unwrap()).unwrap();
         // Both jobs must be running at once to pass the barrier; with one
         // thread the first would wait for ever (bounded by the timeout).
         let barrier = Arc::new(Barrier::new(2));
@@ -140,7 +141,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_search_is_an_error_and_the_thread_lives_on() {
-        let pool = SearchPool::new("test-search", 1).unwrap();
+        let pool = SearchPool::new("test-search", NonZeroUsize::MIN).unwrap();
         let err = pool
             .run(|| -> u32 { panic!("corrupt segment") })
             .await
@@ -154,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_question_nobody_waits_for_any_more_is_not_searched() {
-        let pool = SearchPool::new("test-search", 1).unwrap();
+        let pool = SearchPool::new("test-search", NonZeroUsize::MIN).unwrap();
         // The only thread is held until the second question has been given up.
         let (release, hold) = mpsc::channel::<()>();
         let mut holding = Box::pin(pool.run(move || hold.recv().is_ok()));
