@@ -58,13 +58,15 @@ e2e: web
 	ANCRE_BIN=$${CARGO_TARGET_DIR:-$(CURDIR)/target}/debug/ancre \
 	  $(NPM) --prefix frontend run e2e
 
-# Without DATABASE_URL, a local cluster is started under .data/run-pg.
+# Without DATABASE_URL, a local cluster is started under .data/run-pg. The dev
+# bypass serves loopback only (the server refuses it beyond, see .env.example).
 run: build assets web
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ] && ! grep -qs '^DATABASE_URL=' .env; then \
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/run-pg $(RUN_PG_PORT)); \
 	fi; \
 	export DEV_AUTH_BYPASS=$${DEV_AUTH_BYPASS:-true}; \
+	if ! grep -qs '^ANCRE_LISTEN=' .env; then export ANCRE_LISTEN=$${ANCRE_LISTEN:-127.0.0.1:8000}; fi; \
 	exec "$${CARGO_TARGET_DIR:-target}/release/ancre" serve
 
 # The API document the web UI's types are generated from (a test fails when it is stale).

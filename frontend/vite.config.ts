@@ -13,7 +13,9 @@ export default defineConfig({
       "/api": { target: "http://localhost:8000", changeOrigin: false },
     },
   },
-  build: { outDir: "dist", sourcemap: true, chunkSizeWarningLimit: 2000 },
+  // No source maps in what is served: they would publish the UI's sources as
+  // written (the e2e run checks dist/ holds none).
+  build: { outDir: "dist", sourcemap: false, chunkSizeWarningLimit: 2000 },
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],

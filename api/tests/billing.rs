@@ -285,3 +285,24 @@ async fn checkout_notices_and_portal_move_the_tenant_between_plans() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn stripes_own_words_stay_in_the_logs() {
+    let fake = FakeStripe::start().await;
+    let mut stripe_config = config(&fake);
+    stripe_config.secret_key = "sk_live_revoked_key".into();
+    let app = TestApp::start_with(|c| c.billing = Some(stripe_config)).await;
+    app.tenant_of("owner_k", "K").await;
+    let p = problem(
+        app.call("owner_k", Method::POST, "/api/v1/billing/checkout")
+            .await,
+        503,
+    )
+    .await;
+    assert_eq!(p["type"], "https://ancre.dev/problems/unavailable");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("payment provider"), "{p}");
+    for leak in ["Invalid API Key", "sk_", "401", &fake.base_url()] {
+        assert!(!detail.contains(leak), "{leak:?} in {p}");
+    }
+}

@@ -222,7 +222,7 @@ async fn tenant_b_gets_404_on_tenant_a_collections() {
 }
 
 #[tokio::test]
-async fn billing_users_read_but_do_not_change_collections() {
+async fn billing_users_neither_read_nor_change_collections() {
     let app = TestApp::start().await;
     let a = app.tenant_of("user_a", "A").await;
     // Add a billing member through the command service (member management has no route yet).
@@ -253,10 +253,12 @@ async fn billing_users_read_but_do_not_change_collections() {
         .await
         .unwrap();
     problem(r, 403).await;
+    // Their role is usage and invoices: the workspace's contents are not theirs to read.
     let r = app
         .as_user("user_finance", Method::GET, "/api/v1/collections")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    let p = problem(r, 403).await;
+    assert!(p["detail"].as_str().unwrap().contains("billing"), "{p}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{body, collection, corpus, problem, upload, TestApp};
+use common::{body, collection, corpus, problem, upload, SseReader, TestApp};
 use reqwest::multipart::Form;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -406,4 +406,206 @@ async fn deleting_a_collection_deletes_its_documents_and_files() {
     .await
     .unwrap();
     assert_eq!(deleted, 2);
+}
+
+/// The next named event of a feed (or `None` once it ended), within 60 s.
+async fn next_event(feed: &mut SseReader) -> Option<common::SseEvent> {
+    tokio::time::timeout(Duration::from_secs(60), feed.next())
+        .await
+        .expect("the feed said something within 60 s")
+}
+
+/// Reads a feed to its `closed` event and its end; returns the reason.
+async fn closed_reason(feed: &mut SseReader) -> String {
+    let closed = loop {
+        match next_event(feed).await {
+            Some(e) if e.name == "closed" => break e,
+            Some(_) => continue,
+            None => panic!("the feed ended without a closed event"),
+        }
+    };
+    assert!(next_event(feed).await.is_none(), "nothing after closed");
+    closed.data["reason"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_feed_ends_when_its_caller_loses_access() {
+    let app = TestApp::start_with(|c| c.feed_limits.recheck = Duration::from_secs(1)).await;
+    let tenant = app.tenant_of("owner_f", "Feeds").await;
+    let r = app
+        .as_user("owner_f", Method::POST, "/api/v1/members")
+        .json(&json!({ "user_id": "member_f", "role": "member" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (key_id, secret) = app.api_key("owner_f", &tenant).await;
+    let open = |bearer: String| {
+        app.with_bearer(&bearer, Method::GET, "/api/v1/documents/events")
+            .header("x-ancre-tenant", &tenant)
+            .send()
+    };
+    let mut by_key = SseReader::new(open(secret).await.unwrap());
+    let mut by_member = SseReader::new(open(app.token("member_f")).await.unwrap());
+    let mut by_owner = SseReader::new(open(app.token("owner_f")).await.unwrap());
+
+    // A revoked key's feed closes…
+    let r = app
+        .call(
+            "owner_f",
+            Method::DELETE,
+            &format!("/api/v1/api-keys/{key_id}"),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    assert!(closed_reason(&mut by_key).await.contains("no longer valid"));
+    // …so does a removed member's…
+    let r = app
+        .call("owner_f", Method::DELETE, "/api/v1/members/member_f")
+        .await;
+    assert_eq!(r.status(), 204);
+    assert!(closed_reason(&mut by_member)
+        .await
+        .contains("no longer valid"));
+    // …and everyone's in a suspended tenant.
+    let r = app
+        .as_user(
+            "admin",
+            Method::POST,
+            &format!("/api/v1/tenants/{tenant}/suspend"),
+        )
+        .json(&json!({ "reason": "unpaid invoices" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(closed_reason(&mut by_owner)
+        .await
+        .contains("no longer valid"));
+}
+
+#[tokio::test]
+async fn feeds_have_a_lifetime_and_a_number_per_tenant() {
+    let app = TestApp::start_with(|c| {
+        c.feed_limits.max_lifetime = Duration::from_secs(2);
+        c.feed_limits.max_per_tenant = 2;
+    })
+    .await;
+    app.tenant_of("owner_l", "Lives").await;
+    let open = || app.call("owner_l", Method::GET, "/api/v1/documents/events");
+    let mut first = SseReader::new(open().await);
+    let second = open().await;
+    assert_eq!(second.status(), 200);
+    // A third is refused while two are open (another tenant is not).
+    let p = problem(open().await, 429).await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 live document feeds"),
+        "{p}"
+    );
+    app.tenant_of("owner_m", "Other").await;
+    assert_eq!(
+        app.call("owner_m", Method::GET, "/api/v1/documents/events")
+            .await
+            .status(),
+        200
+    );
+    // A feed ends at the end of its life; its place is free again.
+    assert!(closed_reason(&mut first).await.contains("longest life"));
+    drop(first);
+    let reopened =
+        ancre_testkit::wait::until("a feed to open again", Duration::from_secs(60), || async {
+            let r = open().await;
+            (r.status() == 200).then_some(r)
+        })
+        .await;
+    drop((second, reopened));
+}
+
+/// Sends the head of a multipart upload and `body` (not the whole of what
+/// the head declares), then waits for the server's answer without sending
+/// more: the status line and headers, or `None` if none came within 30 s.
+async fn answer_to_partial_upload(
+    app: &TestApp,
+    user: &str,
+    collection: &str,
+    declared: u64,
+    body: &[u8],
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/documents/upload/{collection} HTTP/1.1\r\nHost: ancre\r\n\
+         Authorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n\
+         Content-Length: {declared}\r\n\r\n",
+        app.token(user)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .ok()?;
+    (!answer.is_empty()).then(|| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn an_oversize_file_stops_the_reading_at_the_limit() {
+    let app = TestApp::start_with(|c| c.max_upload_bytes = 64 * 1024).await;
+    app.tenant_of("user_big", "Big").await;
+    let c = collection(&app, "user_big", "Big").await;
+    // A part that goes on past the limit; the client has sent 128 KiB of
+    // the 1 MiB it declared, and waits.
+    let mut part =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.txt\"\r\n\
+Content-Type: text/plain\r\n\r\n"
+            .to_vec();
+    part.extend(std::iter::repeat_n(b'a', 128 * 1024));
+    let answer = answer_to_partial_upload(&app, "user_big", &c, 1 << 20, &part)
+        .await
+        .expect("answered without the rest of the body");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    let documents = body(app.call("user_big", Method::GET, "/api/v1/documents").await).await;
+    assert_eq!(documents["total"], 0);
+}
+
+#[tokio::test]
+async fn a_full_plan_or_an_oversize_request_is_refused_before_the_body_is_read() {
+    let app = TestApp::start().await;
+    let tenant = app.tenant_of("user_full", "Full").await;
+    let c = collection(&app, "user_full", "Full").await;
+    // Longer than any upload may be (20 files of 50 MiB): 413 at once.
+    let answer = answer_to_partial_upload(&app, "user_full", &c, 2 << 30, b"")
+        .await
+        .expect("answered from the head alone");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // More than the storage left (200 MiB on Free): 402 at once.
+    let answer = answer_to_partial_upload(&app, "user_full", &c, 300 << 20, b"")
+        .await
+        .expect("answered from the head alone");
+    assert!(answer.starts_with("HTTP/1.1 402"), "{answer}");
+    // No document left: 402 at once, whatever the size.
+    common::prefill(&app, &tenant, ancre_domain::usage::Metric::Documents, 100).await;
+    let answer = answer_to_partial_upload(&app, "user_full", &c, 10 << 10, b"")
+        .await
+        .expect("answered from the head alone");
+    assert!(answer.starts_with("HTTP/1.1 402"), "{answer}");
 }

@@ -307,3 +307,47 @@ async fn roles_and_admin_powers() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn a_user_owns_a_bounded_number_of_free_workspaces() {
+    let app = TestApp::start_with(|c| c.max_free_workspaces_per_user = 2).await;
+    let create = |user: &'static str, name: String| {
+        app.as_user(user, Method::POST, "/api/v1/tenants")
+            .json(&json!({ "name": name }))
+            .send()
+    };
+    app.tenant_of("user_f", "One").await;
+    app.tenant_of("user_f", "Two").await;
+    let p = problem(create("user_f", "Three".into()).await.unwrap(), 403).await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("2 Free workspaces"), "{p}");
+    let listed = body(app.call("user_f", Method::GET, "/api/v1/tenants").await).await;
+    assert_eq!(
+        listed["total"], 2,
+        "the refused one was not opened: {listed}"
+    );
+
+    // Racing requests of one user cannot pass the bound together.
+    let racing =
+        futures::future::join_all((0..6).map(|i| create("user_race", format!("Race {i}")))).await;
+    let statuses: Vec<u16> = racing
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 403).count(),
+        4,
+        "{statuses:?}"
+    );
+
+    // Another user is not bound by them; a platform admin is not bound at all.
+    app.tenant_of("user_g", "Mine").await;
+    for i in 0..3 {
+        app.tenant_of("admin", &format!("Admin {i}")).await;
+    }
+}

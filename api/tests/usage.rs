@@ -9,12 +9,11 @@ mod common;
 
 use std::collections::HashMap;
 
-use ancre_commands::{Actor, EventMetadata};
-use ancre_domain::usage::{usage_id, Entry, Metric, Period, Subject, UsageLine};
+use ancre_domain::usage::{usage_id, Metric, Period};
 use ancre_domain::TenantId;
 use ancre_testkit::wait::until;
 use chrono::Utc;
-use common::{body, collection, corpus, problem, settled, upload, TestApp, DEADLINE};
+use common::{body, collection, corpus, prefill, problem, settled, upload, TestApp, DEADLINE};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -102,31 +101,6 @@ async fn assert_total(app: &TestApp, owner: &str, tenant: &str, metric: Metric, 
     .await;
 }
 
-/// Usage recorded directly in the tenant's current period, as if consumed earlier.
-async fn prefill(app: &TestApp, tenant: &str, metric: Metric, quantity: i64) {
-    let tenant = TenantId(tenant.parse().unwrap());
-    let now = Utc::now();
-    app.server
-        .state
-        .commands
-        .record_usage(
-            Entry {
-                tenant_id: tenant,
-                period: Period::of(now),
-                key: format!("prefill:{}", metric.as_str()),
-                cause: "test:prefill".into(),
-                actor: "system:test".into(),
-                subject: Subject::default(),
-                lines: vec![UsageLine { metric, quantity }],
-                occurred_at: now,
-            },
-            vec![],
-            &EventMetadata::for_request(tenant, Actor::System("test"), "prefill"),
-        )
-        .await
-        .unwrap();
-}
-
 async fn assistant(app: &TestApp, user: &str, collection: &str) -> String {
     let r = app
         .as_user(user, Method::POST, "/api/v1/assistants")
@@ -191,6 +165,8 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         ("chat_messages", 1),
         ("llm_tokens_in", tokens_in),
         ("llm_tokens_out", tokens_out),
+        // Reserved when the turn started, given back when it was recorded.
+        ("llm_tokens_reserved", 0),
     ]
     .into_iter()
     .map(|(m, v)| (m.to_owned(), v))
@@ -244,16 +220,21 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         assert!(l[0]["cause"].as_str().unwrap().starts_with("request:"));
         assert!(l[0]["key"].as_str().unwrap().starts_with("upload:"));
     }
-    for (metric, quantity) in [
-        ("pages_parsed", pages),
-        ("chunks_embedded", chunks),
-        ("embedding_tokens", tokens),
+    for (metric, quantity, cause) in [
+        // Charged by the parse stage, under the quota, before embedding.
+        ("pages_parsed", pages, "job:"),
+        ("chunks_embedded", chunks, "event:"),
+        ("embedding_tokens", tokens, "event:"),
     ] {
         let l = line(metric);
         assert_eq!(l.len(), 1, "{metric}: {l:?}");
         assert_eq!(l[0]["quantity"], quantity);
         assert_eq!(l[0]["document_id"], document.as_str());
-        assert!(l[0]["cause"].as_str().unwrap().starts_with("event:"));
+        assert!(
+            l[0]["cause"].as_str().unwrap().starts_with(cause),
+            "{}",
+            l[0]
+        );
         // The pipeline worked for the user who uploaded.
         assert_eq!(l[0]["actor"], "system:pipeline", "{}", l[0]);
     }
@@ -268,14 +249,25 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         assert_eq!(l[0]["assistant_id"], assistant.as_str());
         assert_eq!(l[0]["conversation_id"], conversation.as_str());
     }
-    assert_eq!(lines.len(), 8, "{lines:#?}");
+    // The turn's tokens were reserved with its message, and given back in
+    // the entry that recorded what it used.
+    let reserved = line("llm_tokens_reserved");
+    assert_eq!(reserved.len(), 2, "{reserved:?}");
+    assert!(reserved[0]["quantity"].as_i64().unwrap() >= tokens_in + tokens_out);
+    assert_eq!(reserved[0]["key"], message[0]["key"]);
+    assert_eq!(
+        reserved[1]["quantity"].as_i64().unwrap(),
+        -reserved[0]["quantity"].as_i64().unwrap()
+    );
+    assert_eq!(reserved[1]["key"], line("llm_tokens_in")[0]["key"]);
+    assert_eq!(lines.len(), 10, "{lines:#?}");
     // Paginated in the order recorded.
     let page = body(
         app.call(owner, Method::GET, "/api/v1/usage/ledger?limit=3&offset=3")
             .await,
     )
     .await;
-    assert_eq!(page["total"], 8);
+    assert_eq!(page["total"], 10);
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(items[0]["metric"], lines[3]["metric"]);
@@ -511,4 +503,128 @@ async fn usage_is_for_owners_and_billing_and_bad_queries_are_problems() {
         periods.last().unwrap()["period"],
         Period::of(Utc::now()).to_string()
     );
+}
+
+/// Waits until the tenant has no chat-model token reserved (every turn
+/// recorded and settled); returns the aggregate's tokens used in and out.
+async fn settled_tokens(app: &TestApp, tenant: &str) -> i64 {
+    let tenant = TenantId(tenant.parse().unwrap());
+    until(
+        "the turns' reservations to be settled",
+        DEADLINE,
+        || async {
+            let usage = app
+                .server
+                .state
+                .commands
+                .load_usage(&usage_id(tenant, Period::of(Utc::now())))
+                .await
+                .unwrap();
+            (usage.total(Metric::LlmTokensReserved) == 0)
+                .then(|| usage.total(Metric::LlmTokensIn) + usage.total(Metric::LlmTokensOut))
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
+    let app = TestApp::start().await;
+    let owner = "owner_t";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Empty").await;
+    let assistant = assistant(&app, owner, &collection).await;
+    // One turn, to learn what a turn on this assistant reserves.
+    assert_eq!(
+        ask(&app, owner, &assistant, "Question?").await.status(),
+        200
+    );
+    let used = settled_tokens(&app, &tenant).await;
+    let reserve = ledger(&app, owner)
+        .await
+        .into_iter()
+        .find(|l| l["metric"] == "llm_tokens_reserved")
+        .expect("a reservation line")["quantity"]
+        .as_i64()
+        .unwrap();
+    assert!(reserve > used, "the reservation bounds what the turn used");
+    // Room for one reservation and a half: one of the racing turns may
+    // start, the others are refused before any work.
+    let limit = 300_000;
+    prefill(
+        &app,
+        &tenant,
+        Metric::LlmTokensIn,
+        limit - used - reserve - reserve / 2,
+    )
+    .await;
+    let answers =
+        futures::future::join_all((0..4).map(|_| ask(&app, owner, &assistant, "Question?"))).await;
+    let mut passed = 0;
+    for r in answers {
+        match r.status().as_u16() {
+            200 => passed += 1,
+            429 => {
+                let p = problem(r, 429).await;
+                assert_eq!(p["quota"], "llm_tokens_per_month", "{p}");
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(passed, 1);
+    // Settled: what was used stays within the quota, nothing stays reserved.
+    let total = settled_tokens(&app, &tenant).await;
+    assert!(total <= limit, "{total} tokens used of {limit}");
+}
+
+#[tokio::test]
+async fn a_document_that_would_pass_the_page_quota_fails_and_charges_nothing() {
+    let app = TestApp::start().await;
+    let owner = "owner_p";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Pages").await;
+    // The Free plan reads 1 000 pages a month: 1 is left.
+    prefill(&app, &tenant, Metric::PagesParsed, 999).await;
+    let files: Vec<(&str, Vec<u8>)> = (0..3)
+        .map(|i| {
+            (
+                "note.txt",
+                format!("Page quota note {i}: one page of text.").into_bytes(),
+            )
+        })
+        .collect();
+    let uploads = futures::future::join_all(
+        files
+            .iter()
+            .map(|file| upload(&app, owner, &collection, std::slice::from_ref(file))),
+    )
+    .await;
+    let mut ids = vec![];
+    for r in uploads {
+        assert_eq!(r.status(), 202, "uploads pass: a page remains");
+        ids.push(
+            body(r).await["documents"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut indexed = 0;
+    for id in &ids {
+        let doc = settled(&app, owner, id).await;
+        match doc["status"].as_str().unwrap() {
+            "indexed" => indexed += 1,
+            "failed" => {
+                let reason = doc["failure"]["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                assert!(reason.contains("page quota"), "{doc}");
+                assert_eq!(doc["failure"]["stage"], "parse", "{doc}");
+            }
+            other => panic!("{other}: {doc}"),
+        }
+    }
+    assert_eq!(indexed, 1, "one page was left");
+    assert_total(&app, owner, &tenant, Metric::PagesParsed, 1000).await;
 }

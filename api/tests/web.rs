@@ -96,3 +96,44 @@ async fn an_unbuilt_ui_says_how_to_build_it() {
     assert!(page.contains("make run"), "{page}");
     assert_eq!(get(&app, "/api/v1/nope").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_ui_is_served_with_a_content_security_policy_and_no_framing() {
+    let ui = built_ui();
+    let dir = ui.path().to_owned();
+    let app = TestApp::start_with(move |c| c.web_dir = dir).await;
+    for route in ["/", "/chat/3f0c/9a1b", "/assets/index-4f2a.js"] {
+        let r = get(&app, route).await;
+        assert_eq!(r.status(), 200, "{route}");
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' https://clerk.ancre.test https://challenges.cloudflare.com;",
+            "img-src 'self' data: blob: https://img.clerk.com;",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{route}: {directive} in {csp}");
+        }
+        assert_eq!(h["x-frame-options"], "DENY", "{route}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{route}");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    }
+    // The API's answers are not sniffed either.
+    let r = get(&app, "/api/v1/nothing-here").await;
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+
+    // Without Clerk the policy names no other origin at all.
+    let csp = ancre_api::web::content_security_policy(None);
+    assert!(!csp.contains("http"), "{csp}");
+    // A setting that is not an http(s) origin does not widen it.
+    for bad in ["javascript:alert(1)", "https://x.test; script-src *", "*"] {
+        let csp = ancre_api::web::content_security_policy(Some(bad));
+        assert!(
+            !csp.contains("script-src 'self' *") && !csp.contains("alert"),
+            "{bad}: {csp}"
+        );
+        assert_eq!(csp.matches("script-src").count(), 1, "{bad}: {csp}");
+    }
+}

@@ -11,7 +11,7 @@
 // and the ancre binary (ANCRE_BIN, default $CARGO_TARGET_DIR/debug/ancre).
 // `make test` provides all of them.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -72,6 +72,8 @@ async function main() {
   const bin = process.env.ANCRE_BIN ?? join(target, "debug", "ancre");
   if (!existsSync(bin)) throw new Error(`no ancre binary at ${bin} (build it, or set ANCRE_BIN)`);
   if (!existsSync(join(frontend, "dist", "index.html"))) throw new Error("the UI is not built: npm run build");
+  const maps = readdirSync(join(frontend, "dist"), { recursive: true }).filter((f) => String(f).endsWith(".map"));
+  if (maps.length > 0) throw new Error(`the built UI publishes source maps: ${maps.join(", ")}`);
 
   const db = `e2e_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await psql(adminUrl, `CREATE DATABASE ${db}`);

@@ -22,9 +22,16 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
+  // The UI works under the server's Content-Security-Policy: nothing it
+  // needs is refused by it.
+  page.on("console", (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) problems.push(m.text());
+  });
 
-  // 1. A first visit: the collections page, empty, in dev mode.
-  await page.goto(base);
+  // 1. A first visit: the collections page, empty, in dev mode, under a
+  // policy that forbids framing.
+  const first = await page.goto(base);
+  assert.match(first.headers()["content-security-policy"] ?? "", /frame-ancestors 'none'/);
   await page.waitForURL(`${base}/collections`);
   await page.getByTestId("dev-bypass").waitFor();
   await page.getByText("No collection yet").waitFor();

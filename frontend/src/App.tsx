@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes } from "react-router-dom";
-import { Layout } from "./components/Layout";
+import { Layout, usesWorkspace } from "./components/Layout";
+import { useMe } from "./api/queries";
 import { CollectionsPage } from "./features/collections/CollectionsPage";
 import { CollectionPage } from "./features/collections/CollectionPage";
 import { DocumentPage } from "./features/collections/DocumentPage";
@@ -14,7 +15,7 @@ export function App() {
   return (
     <Routes>
       <Route element={<Layout />}>
-        <Route index element={<Navigate to="/collections" replace />} />
+        <Route index element={<Home />} />
         <Route path="collections" element={<CollectionsPage />} />
         <Route path="collections/:collectionId" element={<CollectionPage />} />
         <Route path="documents/:documentId" element={<DocumentPage />} />
@@ -28,4 +29,11 @@ export function App() {
       </Route>
     </Routes>
   );
+}
+
+/** The first page: the collections, or the usage for a `billing` user. */
+function Home() {
+  const me = useMe();
+  if (me.isPending) return null;
+  return <Navigate to={usesWorkspace(me.data?.tenant?.role) ? "/collections" : "/usage"} replace />;
 }

@@ -18,7 +18,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::citations::{self, MarkerFilter};
-use crate::models::{ChatModels, ChatRequest, Delta};
+use crate::models::{ChatError, ChatModels, ChatRequest, Delta};
 use crate::prompt::{self, PastTurn};
 use crate::{RetrievalError, Retriever};
 
@@ -71,14 +71,23 @@ fn nothing_found(language: Language) -> &'static str {
     }
 }
 
-/// A reason a user can read, without our internals.
+/// A reason a user can read, without our internals (an embedding
+/// endpoint's address, an index's or a database's words: those are logged).
 fn retrieval_failure(error: &RetrievalError) -> String {
     match error {
-        RetrievalError::Database(_) => {
+        RetrievalError::Embedding(_) => {
+            "the question could not be embedded right now; please try again".to_owned()
+        }
+        RetrievalError::Index(_) | RetrievalError::Database(_) => {
             "searching your documents failed on our side; please try again".to_owned()
         }
-        other => other.to_string(),
     }
+}
+
+/// The user's reason for a failed model; the detail goes to the logs.
+fn model_failure(model: &str, error: &ChatError) -> String {
+    tracing::warn!(%model, error = %error, "the chat model failed");
+    error.public_reason().to_owned()
 }
 
 impl Answerer {
@@ -101,6 +110,36 @@ impl Answerer {
         self.analyzer
             .language(question)
             .unwrap_or(Language::English)
+    }
+
+    /// The most chat-model tokens a turn on `settings` can use: its prompt
+    /// (instructions, rules, the history and the question as they are, and
+    /// `top_k` passages as long as the chunker makes them) and its longest
+    /// answer (the model's cap; an extractive answer quotes at most its
+    /// sources). Reserved in the usage period before the turn starts. The
+    /// prompt counts half again: the provider's tokenizer, which bills, is
+    /// not ours.
+    pub fn token_bound(
+        &self,
+        settings: &AssistantSettings,
+        question: &str,
+        history: &[PastTurn],
+    ) -> u64 {
+        /// "[n] title, page label" and the blank lines around a passage.
+        const SOURCE_HEADING_TOKENS: u64 = 96;
+        let language = self.language_of(question);
+        let known: String =
+            prompt::messages(&settings.instructions, &[], history, question, language)
+                .iter()
+                .map(|m| m.content.as_str())
+                .collect();
+        let chunker = ancre_ingestion::chunker::ChunkerConfig::default();
+        let per_source =
+            (chunker.max_tokens + chunker.overlap_tokens) as u64 + SOURCE_HEADING_TOKENS;
+        let sources = u64::from(settings.retrieval.top_k) * per_source;
+        let prompt = self.tokens.count(&known) as u64 + sources;
+        let answer = self.models.answer_cap(&settings.model).unwrap_or(sources);
+        prompt + prompt / 2 + answer
     }
 
     /// Answers `q`, sending what the user sees to `events` (any type made
@@ -164,7 +203,7 @@ impl Answerer {
         };
         let mut stream = match model.stream(request).await {
             Ok(stream) => stream,
-            Err(e) => return failed(e.to_string()),
+            Err(e) => return failed(model_failure(&model_id, &e)),
         };
 
         let mut filter = MarkerFilter::new(sources.len() as u32);
@@ -195,7 +234,7 @@ impl Answerer {
                         reported = Some((tokens_in, tokens_out));
                     }
                     Some(Err(e)) => {
-                        outcome = TurnOutcome::Failed { reason: e.to_string() };
+                        outcome = TurnOutcome::Failed { reason: model_failure(&model_id, &e) };
                         break;
                     }
                 }
@@ -237,6 +276,7 @@ impl Answerer {
                 tokens_in,
                 tokens_out,
                 chunks_retrieved: sources.len() as u32,
+                tokens_reserved: 0,
             },
             outcome,
         }
@@ -270,6 +310,7 @@ impl Answerer {
                 tokens_in: 0,
                 tokens_out: self.tokens.count(&answer) as u64,
                 chunks_retrieved: 0,
+                tokens_reserved: 0,
             },
             answer,
             citations: vec![],

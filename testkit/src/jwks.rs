@@ -68,8 +68,14 @@ impl SigningKey {
     }
 
     pub fn mint_claims(&self, claims: &Value) -> String {
+        self.mint_typed(Some("JWT"), claims)
+    }
+
+    /// A token whose header says `typ` (Clerk's session tokens: `JWT`).
+    pub fn mint_typed(&self, typ: Option<&str>, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
+        header.typ = typ.map(str::to_owned);
         jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
     }
 }

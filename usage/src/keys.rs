@@ -14,8 +14,11 @@ pub fn upload_refund(storage_key: &str) -> String {
     format!("upload:{storage_key}:refund")
 }
 
-pub fn parsed(document: DocumentId, sequence: i64) -> String {
-    format!("document:{document}:parsed:{sequence}")
+/// A document's pages, charged by the parse stage under the monthly page
+/// quota once their number is known (one charge per document, however often
+/// the stage is redone).
+pub fn pages(document: DocumentId) -> String {
+    format!("document:{document}:pages")
 }
 
 pub fn embedded(document: DocumentId, sequence: i64) -> String {
@@ -24,6 +27,12 @@ pub fn embedded(document: DocumentId, sequence: i64) -> String {
 
 pub fn deleted(document: DocumentId) -> String {
     format!("document:{document}:deleted")
+}
+
+/// The chat-model tokens a turn may use (its prompt and the answer's cap),
+/// reserved when the turn starts and settled when it is recorded.
+pub fn tokens_reserved(turn: TurnId) -> String {
+    format!("turn:{}:tokens-reserved", turn.0)
 }
 
 /// A chat message, charged when the turn starts.

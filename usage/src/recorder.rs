@@ -4,10 +4,9 @@
 //!
 //! | cause | lines |
 //! |---|---|
-//! | `DocumentParsed` | pages parsed |
 //! | `DocumentEmbedded` | chunks and tokens embedded |
 //! | `DocumentDeleted` | documents −1, storage −bytes |
-//! | `TurnRecorded` | chat-model tokens in and out; a failed turn gives its message back |
+//! | `TurnRecorded` | chat-model tokens in and out, the turn's reserved tokens given back; a failed turn gives its message back |
 //!
 //! Each entry's idempotency key names its cause ([`crate::keys`]), so a
 //! replay after a crash — or a rebuild of this process manager — records
@@ -15,7 +14,10 @@
 //!
 //! Storing a document and answering a message are charged by the API before
 //! the work starts (under the quota): `DocumentUploaded` is not recorded
-//! here, and a turn's message only given back when it failed.
+//! here, and a turn's message only given back when it failed. A document's
+//! pages are charged by the parse stage under the monthly quota before it
+//! reports `DocumentParsed` (`ancre_ingestion::pipeline::page_quota`); a
+//! turn's reserved tokens are settled here, in the entry of its end.
 
 use std::sync::Arc;
 
@@ -135,11 +137,6 @@ async fn document(
         ..Subject::default()
     };
     Ok(match event.decode::<DocumentEvent>()? {
-        DocumentEvent::DocumentParsed { pages, .. } => Some(Consumed {
-            key: keys::parsed(id, event.sequence),
-            subject,
-            lines: vec![line(Metric::PagesParsed, i64::from(pages))],
-        }),
         DocumentEvent::DocumentEmbedded { chunks, tokens, .. } => Some(Consumed {
             key: keys::embedded(id, event.sequence),
             subject,
@@ -168,7 +165,9 @@ async fn document(
                 ],
             })
         }
-        DocumentEvent::DocumentUploaded { .. }
+        // Pages: charged by the parse stage, under the quota.
+        DocumentEvent::DocumentParsed { .. }
+        | DocumentEvent::DocumentUploaded { .. }
         | DocumentEvent::DocumentIndexed { .. }
         | DocumentEvent::DocumentFailed { .. } => None,
     })
@@ -195,6 +194,12 @@ async fn conversation(
         line(Metric::LlmTokensIn, signed(turn.usage.tokens_in)),
         line(Metric::LlmTokensOut, signed(turn.usage.tokens_out)),
     ];
+    // The tokens reserved when the turn started are given back in the same
+    // entry that records what it used: settled at once, never twice.
+    lines.push(line(
+        Metric::LlmTokensReserved,
+        -signed(turn.usage.tokens_reserved),
+    ));
     if matches!(turn.outcome, TurnOutcome::Failed { .. }) {
         // No answer: the message charged when the turn started is given back.
         lines.push(line(Metric::ChatMessages, -1));

@@ -2,8 +2,9 @@
 //!
 //! Only RS256 is accepted — the algorithm is checked before any key is looked
 //! up, so `alg: none` and the "HS256 signed with the public key" confusion are
-//! refused outright. `exp`, `nbf` and `iss` are checked (5 s leeway), `azp`
-//! when authorised parties are configured. Keys are cached by `kid`; a token
+//! refused outright. The header's `typ` must be `JWT`; `exp`, `nbf` and `iss` are
+//! checked (5 s leeway), and `azp` must be one of the authorised parties
+//! (required configuration). Keys are cached by `kid`; a token
 //! naming an unknown `kid` triggers one JWKS refresh (key rotation), at most
 //! once per `min_refresh_interval`, and only one refresh runs at a time.
 
@@ -40,6 +41,8 @@ pub enum TokenError {
     Premature,
     #[error("the token was issued by someone else")]
     Issuer,
+    #[error("the token is not a session token (its `typ` is not JWT)")]
+    Type,
     #[error("the token was issued for another application")]
     AuthorizedParty,
     #[error("the token is invalid")]
@@ -89,6 +92,16 @@ impl ClerkVerifier {
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Algorithm);
         }
+        // Clerk's session tokens say `typ: JWT`; another type (an access
+        // token `at+jwt`, a logout token…) is another kind of credential,
+        // even when the same keys signed it.
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case("JWT"))
+        {
+            return Err(TokenError::Type);
+        }
         let kid = header.kid.ok_or(TokenError::MissingKid)?;
         let key = match self.key(&kid).await {
             Some(key) => key,
@@ -114,13 +127,11 @@ impl ClerkVerifier {
                     _ => TokenError::Invalid,
                 }
             })?;
-        let parties = &self.config.authorized_parties;
-        if !parties.is_empty()
-            && !data
-                .claims
-                .azp
-                .as_ref()
-                .is_some_and(|azp| parties.contains(azp))
+        if !data
+            .claims
+            .azp
+            .as_deref()
+            .is_some_and(|azp| self.config.authorized_parties.allows(azp))
         {
             return Err(TokenError::AuthorizedParty);
         }

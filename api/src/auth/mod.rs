@@ -13,6 +13,7 @@
 
 pub mod api_keys;
 pub mod clerk;
+pub mod permission;
 
 use ancre_commands::Actor;
 use ancre_domain::{ApiKeyId, Role, TenantId, UserId};
@@ -186,6 +187,10 @@ impl FromRequestParts<AppState> for TenantContext {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Established once per request (a route guard may have done it).
+        if let Some(ctx) = parts.extensions.get::<TenantContext>() {
+            return Ok(ctx.clone());
+        }
         let principal = Principal::from_request_parts(parts, state).await?;
         let (tenant, role) = match &principal.identity {
             Identity::ApiKey { tenant_id, .. } => {
@@ -234,10 +239,12 @@ impl FromRequestParts<AppState> for TenantContext {
             )));
         }
         tracing::Span::current().record("tenant_id", tracing::field::display(tenant.id));
-        Ok(TenantContext {
+        let ctx = TenantContext {
             principal,
             tenant,
             role,
-        })
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
     }
 }

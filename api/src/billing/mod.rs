@@ -15,7 +15,7 @@ use std::time::Duration;
 /// `STRIPE_PRICE_PRO` (the Pro plan's price), `ANCRE_STRIPE_API_BASE`
 /// (`https://api.stripe.com`), `ANCRE_PUBLIC_URL` (where Checkout and the
 /// Portal send the user back; `http://localhost:8000`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StripeConfig {
     pub secret_key: String,
     pub webhook_secret: String,
@@ -25,4 +25,17 @@ pub struct StripeConfig {
     /// How old a webhook's signed timestamp may be (Stripe's libraries: 300 s).
     pub webhook_tolerance: Duration,
     pub timeout: Duration,
+}
+
+/// Without the secrets: configurations get logged.
+impl std::fmt::Debug for StripeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeConfig")
+            .field("price_pro", &self.price_pro)
+            .field("api_base", &self.api_base)
+            .field("public_url", &self.public_url)
+            .field("webhook_tolerance", &self.webhook_tolerance)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }

@@ -4,7 +4,7 @@
 
 use ancre_commands::EventMetadata;
 use ancre_domain::tenant::TenantCommand;
-use ancre_domain::{ApiKeyId, Role};
+use ancre_domain::ApiKeyId;
 use ancre_projections::projectors::tenants::NAME as TENANTS;
 use ancre_projections::read::{self, api_keys::ApiKeyView};
 use axum::extract::State;
@@ -19,7 +19,8 @@ use uuid::Uuid;
 
 use super::RequestId;
 use crate::app::AppState;
-use crate::auth::{api_keys, TenantContext};
+use crate::auth::api_keys;
+use crate::auth::permission::Owner;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -68,25 +69,15 @@ pub struct CreateApiKey {
     pub name: String,
 }
 
-fn owners_only(ctx: &TenantContext) -> ApiResult<()> {
-    if ctx.principal.user().is_none() {
-        return Err(ApiError::Forbidden(
-            "API keys cannot manage API keys; sign in as an owner".into(),
-        ));
-    }
-    ctx.require(Role::can_administer, "manage API keys")
-}
-
 /// Create an API key for the current tenant (owners). The secret is returned once.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
     request: RequestId,
     ApiJson(body): ApiJson<CreateApiKey>,
 ) -> ApiResult<impl IntoResponse> {
-    owners_only(&ctx)?;
     let created_by = ctx.principal.user().cloned().ok_or(ApiError::NotFound)?;
     let key_id = ApiKeyId::new();
     let secret = api_keys::generate();
@@ -126,9 +117,8 @@ pub async fn create(
     responses((status = 200, body = [ApiKeyResponse]), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
 ) -> ApiResult<Json<Vec<ApiKeyResponse>>> {
-    owners_only(&ctx)?;
     let keys = read::api_keys::list(&state.pool, ctx.tenant_id()).await?;
     Ok(Json(keys.into_iter().map(Into::into).collect()))
 }
@@ -138,11 +128,10 @@ pub async fn list(
     responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
     request: RequestId,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    owners_only(&ctx)?;
     let tenant = ctx.tenant_id();
     let key_id = ApiKeyId(id);
     if read::api_keys::get(&state.pool, tenant, key_id)

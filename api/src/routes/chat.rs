@@ -167,9 +167,14 @@ async fn start(
             (id, history)
         }
     };
-    // The message is charged before any work: over a limit, nothing starts.
+    // The message, and the most tokens the turn can use, are charged before
+    // any work, in one entry: over a limit, nothing starts. The reservation
+    // is settled when the turn is recorded (usage_recorder).
     let turn_id = TurnId(Uuid::new_v4());
     let metadata = metadata(ctx, request);
+    let tokens_reserved = state
+        .answerer
+        .token_bound(&assistant.settings, &question, &history);
     let message = Charge {
         key: keys::message(turn_id),
         subject: Subject {
@@ -177,10 +182,16 @@ async fn start(
             conversation_id: Some(conversation_id),
             document_id: None,
         },
-        lines: vec![UsageLine {
-            metric: Metric::ChatMessages,
-            quantity: 1,
-        }],
+        lines: vec![
+            UsageLine {
+                metric: Metric::ChatMessages,
+                quantity: 1,
+            },
+            UsageLine {
+                metric: Metric::LlmTokensReserved,
+                quantity: i64::try_from(tokens_reserved).unwrap_or(i64::MAX),
+            },
+        ],
         quotas: CHAT_QUOTAS,
     };
     quota::charge(state, ctx, &metadata, message).await?;
@@ -196,6 +207,7 @@ async fn start(
                 question,
                 history,
             },
+            tokens_reserved,
             metadata,
         },
     ))

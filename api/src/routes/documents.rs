@@ -37,11 +37,20 @@ use crate::quota::{self, Charge};
 /// and is refused while the month's pages are used up (parsing would pass them).
 const UPLOAD_QUOTAS: &[Quota] = &[Quota::Documents, Quota::Storage, Quota::PagesPerMonth];
 
+/// What multipart framing may add to the files' bytes in a request's length
+/// (boundaries and part headers, a few hundred bytes per file).
+const MULTIPART_SLACK: u64 = 64 << 10;
+
+/// The largest upload request: the maximum number of maximum-size files.
+fn body_limit(config: &Config) -> u64 {
+    config
+        .max_upload_bytes
+        .saturating_mul(config.max_upload_files as u64)
+        .saturating_add(1 << 20)
+}
+
 pub fn router(config: &Config) -> Router<AppState> {
-    // The whole request may carry the maximum number of maximum-size files.
-    let body_limit = (config.max_upload_bytes as usize)
-        .saturating_mul(config.max_upload_files)
-        .saturating_add(1 << 20);
+    let body_limit = usize::try_from(body_limit(config)).unwrap_or(usize::MAX);
     Router::new()
         .route(
             "/documents/upload/{collection_id}",
@@ -165,13 +174,18 @@ pub struct UploadResponse {
 struct Incoming {
     filename: String,
     bytes: Vec<u8>,
-    /// Bytes seen, even past the limit.
     size: u64,
+}
+
+/// The next part of an upload that carries a file.
+enum NextFile {
+    File(Incoming),
+    /// Larger than the limit: reading stopped there, with the file's name.
+    TooLarge(String),
 }
 
 /// Why a whole upload was refused.
 enum Refusal {
-    TooLarge,
     Unsupported,
     OverQuota(crate::quota::OverQuota),
 }
@@ -188,6 +202,7 @@ pub async fn upload(
     ctx: TenantContext,
     request: RequestId,
     ApiPath(collection_id): ApiPath<Uuid>,
+    headers: axum::http::HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
     ctx.require(Role::can_use_workspace, "upload documents")?;
@@ -195,6 +210,32 @@ pub async fn upload(
     read::collections::get(&state.pool, ctx.tenant_id(), collection)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // Before a byte of the body is read: a request longer than any upload
+    // may be, or a plan with no room left (or less than the request
+    // declares), is refused at once.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = declared {
+        let most = body_limit(&state.config);
+        if length > most {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the request declares {}, more than an upload may carry ({} files of {} at most)",
+                human_bytes(length),
+                state.config.max_upload_files,
+                human_bytes(state.config.max_upload_bytes)
+            )));
+        }
+    }
+    let files_at_most = declared.map(|length| length.saturating_sub(MULTIPART_SLACK));
+    quota::precheck(
+        &state,
+        &ctx,
+        UPLOAD_QUOTAS,
+        files_at_most.map(|bytes| (Quota::Storage, bytes)),
+    )
+    .await?;
     let mut multipart = multipart.map_err(|e| {
         ApiError::UnsupportedMediaType(format!(
             "send the files as multipart/form-data ({})",
@@ -203,10 +244,31 @@ pub async fn upload(
     })?;
 
     let limit = state.config.max_upload_bytes;
-    let mut results = Vec::new();
+    let mut results: Vec<UploadedFile> = Vec::new();
     let mut refusals = Vec::new();
     let mut latest: Option<LogPosition> = None;
-    while let Some(incoming) = next_file(&mut multipart, limit).await? {
+    while let Some(next) = next_file(&mut multipart, limit).await? {
+        let incoming = match next {
+            NextFile::File(incoming) => incoming,
+            NextFile::TooLarge(filename) => {
+                // The rest of the request is not read: say what was kept.
+                let kept: Vec<&str> = results
+                    .iter()
+                    .filter(|r| r.outcome != "rejected")
+                    .map(|r| r.filename.as_str())
+                    .collect();
+                let kept = if kept.is_empty() {
+                    "nothing of this request was kept".to_owned()
+                } else {
+                    format!("the files before it were kept: {}", kept.join(", "))
+                };
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "{filename}: the file is larger than the limit of {}; the request was not \
+                     read further ({kept})",
+                    human_bytes(limit)
+                )));
+            }
+        };
         if results.len() >= state.config.max_upload_files {
             return Err(ApiError::PayloadTooLarge(format!(
                 "at most {} files per upload",
@@ -230,7 +292,6 @@ pub async fn upload(
             .collect::<Vec<_>>()
             .join("; ");
         return Err(match refusals.into_iter().next() {
-            Some(Refusal::TooLarge) => ApiError::PayloadTooLarge(detail),
             Some(Refusal::OverQuota(over)) => ApiError::OverQuota(over),
             _ => ApiError::UnsupportedMediaType(detail),
         });
@@ -243,8 +304,9 @@ pub async fn upload(
         .into_response())
 }
 
-/// Reads the next part that carries a file, keeping at most `limit` bytes.
-async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<Incoming>> {
+/// Reads the next part that carries a file, and stops at the first byte
+/// past `limit`.
+async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<NextFile>> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("the request is larger than this server accepts".into())
@@ -257,18 +319,18 @@ async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<In
             continue; // a plain form field: not a file
         };
         let mut bytes = Vec::new();
-        let mut size = 0_u64;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            size += chunk.len() as u64;
-            if size <= limit {
-                bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                return Ok(Some(NextFile::TooLarge(filename)));
             }
+            bytes.extend_from_slice(&chunk);
         }
-        return Ok(Some(Incoming {
+        let size = bytes.len() as u64;
+        return Ok(Some(NextFile::File(Incoming {
             filename,
             bytes,
             size,
-        }));
+        })));
     }
     Ok(None)
 }
@@ -296,16 +358,6 @@ async fn accept(
             Some(refusal),
         ))
     };
-    let limit = state.config.max_upload_bytes;
-    if incoming.size > limit {
-        return rejected(
-            format!(
-                "the file is larger than the limit of {}",
-                human_bytes(limit)
-            ),
-            Refusal::TooLarge,
-        );
-    }
     let media_type = match detect::detect(&incoming.filename, &incoming.bytes) {
         Ok(m) => m,
         Err(unsupported) => return rejected(unsupported.0, Refusal::Unsupported),

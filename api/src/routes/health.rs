@@ -3,7 +3,7 @@
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -54,7 +54,11 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
     let statuses = ancre_projections::status::status(&state.pool, &state.projectors)
         .await
-        .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))?;
+        .map_err(|e| {
+            // An open endpoint: the database's words (host, user) stay in the logs.
+            tracing::error!(error = %e, "readiness: the database does not answer");
+            ApiError::Unavailable("the database does not answer".into())
+        })?;
     if !state.engine_running.load(Ordering::SeqCst) {
         return Err(ApiError::Unavailable(
             "the projectors are not running".into(),
@@ -73,8 +77,24 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>>
     }))
 }
 
-/// Prometheus metrics (text exposition format).
-pub async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+/// Prometheus metrics (text exposition format), for a scraper holding
+/// `ANCRE_METRICS_TOKEN`; off when it is unset.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let Some(token) = &state.config.metrics_token else {
+        return Err(ApiError::NotFound);
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !presented.is_some_and(|p| token.matches(p.trim())) {
+        return Err(ApiError::Unauthorized(
+            "send `Authorization: Bearer <ANCRE_METRICS_TOKEN>`".into(),
+        ));
+    }
     let statuses = ancre_projections::status::status(&state.pool, &state.projectors).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::RequestId;
 use crate::app::AppState;
+use crate::auth::permission::{Owner, WorkspaceUser};
 use crate::auth::TenantContext;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
@@ -73,15 +74,6 @@ fn user(raw: &str) -> ApiResult<UserId> {
         .ok_or_else(|| ApiError::Validation("the user id is empty or too long".into()))
 }
 
-fn owners_only(ctx: &TenantContext) -> ApiResult<()> {
-    if ctx.principal.user().is_none() {
-        return Err(ApiError::Forbidden(
-            "API keys cannot manage members; sign in as an owner".into(),
-        ));
-    }
-    ctx.require(Role::can_administer, "manage members")
-}
-
 async fn run(
     state: &AppState,
     ctx: &TenantContext,
@@ -114,7 +106,7 @@ async fn member(state: &AppState, ctx: &TenantContext, user: &UserId) -> ApiResu
     responses((status = 200, body = [MemberResponse]), (status = 401, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: WorkspaceUser,
 ) -> ApiResult<Json<Vec<MemberResponse>>> {
     let members = read::tenants::members(&state.pool, ctx.tenant_id()).await?;
     Ok(Json(members.into_iter().map(Into::into).collect()))
@@ -126,11 +118,10 @@ pub async fn list(
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
     request: RequestId,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<(StatusCode, Json<MemberResponse>)> {
-    owners_only(&ctx)?;
     let user_id = user(&body.user_id)?;
     let role = role(&body.role)?;
     run(
@@ -155,12 +146,11 @@ pub async fn add(
     responses((status = 200, body = MemberResponse), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn change_role(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
     request: RequestId,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<ChangeRole>,
 ) -> ApiResult<Json<MemberResponse>> {
-    owners_only(&ctx)?;
     let user_id = user(&user_id)?;
     let role = role(&body.role)?;
     run(
@@ -181,11 +171,10 @@ pub async fn change_role(
     responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn remove(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: Owner,
     request: RequestId,
     ApiPath(user_id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    owners_only(&ctx)?;
     let user_id = user(&user_id)?;
     run(
         &state,

@@ -16,9 +16,13 @@ pub mod members;
 pub mod tenants;
 pub mod usage;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
+
+use crate::auth::permission::WorkspaceUser;
 
 use ancre_commands::EventMetadata;
 
@@ -27,20 +31,45 @@ use crate::auth::TenantContext;
 use crate::telemetry::REQUEST_ID;
 
 /// Everything under `/api/v1`.
-pub fn api_router(config: &crate::config::Config) -> Router<AppState> {
-    Router::new()
-        .merge(documents::router(config))
+///
+/// The workspace — collections, documents and their files, chunks and feed,
+/// assistants, chat and conversations — is for roles that use the product
+/// (owner, member, API keys): a `billing` user reads usage and invoices only.
+/// The rule is laid over the whole group here, reads included, so a route
+/// added to one of these modules cannot forget it.
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    let workspace = Router::new()
+        .merge(documents::router(&state.config))
         .merge(document_feed::router())
-        .merge(tenants::router())
-        .merge(me::router())
-        .merge(api_keys::router())
         .merge(collections::router())
-        .merge(members::router())
         .merge(assistants::router())
         .merge(chat::router())
         .merge(conversations::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            workspace_roles_only,
+        ));
+    Router::new()
+        .merge(workspace)
+        .merge(tenants::router())
+        .merge(me::router())
+        .merge(api_keys::router())
+        .merge(members::router())
         .merge(usage::router())
         .merge(billing::router())
+}
+
+/// Middleware of the workspace routes: the caller's role there must use
+/// the product ([`WorkspaceUser`]). The tenant context it establishes is
+/// kept for the handler.
+async fn workspace_roles_only(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, crate::error::ApiError> {
+    let (mut parts, body) = request.into_parts();
+    WorkspaceUser::from_request_parts(&mut parts, &state).await?;
+    Ok(next.run(Request::from_parts(parts, body)).await)
 }
 
 /// `?limit=&offset=` of list endpoints.

@@ -1,12 +1,15 @@
 //! `/api/v1/tenants`: open a tenant, list and read the tenants you belong to,
 //! rename one (owners), suspend / reactivate (platform admins).
 //!
+//! Each Free workspace comes with fresh Free quotas: a user may own at most
+//! `ANCRE_MAX_FREE_WORKSPACES_PER_USER` of them (platform admins: any number).
+//!
 //! A tenant you do not belong to does not exist for you: 404, never 403, so
 //! ids of other tenants cannot be probed.
 
 use ancre_commands::EventMetadata;
 use ancre_domain::tenant::TenantCommand;
-use ancre_domain::{Role, TenantId};
+use ancre_domain::{Plan, Role, TenantId};
 use ancre_projections::projectors::tenants::NAME as TENANTS;
 use ancre_projections::read::{self, tenants::TenantView};
 use axum::extract::{Query, State};
@@ -132,6 +135,28 @@ pub async fn create(
             "API keys act within their own tenant; sign in as a user to open a tenant".into(),
         ));
     };
+    // One creation per user at a time (the lock ends with the transaction,
+    // also when the client hangs up), so that racing requests cannot each
+    // see room for one more Free workspace.
+    let mut guard = state.pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('ancre:tenant-create:' || $1, 0))")
+        .bind(owner.as_str())
+        .execute(&mut *guard)
+        .await?;
+    if !who.platform_admin {
+        let limit = state.config.max_free_workspaces_per_user;
+        let owned_free = read::tenants::memberships_of(&state.pool, &owner)
+            .await?
+            .into_iter()
+            .filter(|(tenant, role)| *role == Role::Owner && tenant.plan == Plan::Free)
+            .count();
+        if owned_free >= limit {
+            return Err(ApiError::Forbidden(format!(
+                "you already own {owned_free} Free workspaces, the most one user may open \
+                 ({limit}); move one to Pro, or work in one you have"
+            )));
+        }
+    }
     let id = TenantId::new();
     let at = state
         .commands
@@ -146,6 +171,7 @@ pub async fn create(
         )
         .await?;
     state.caught_up(at, &[TENANTS]).await?;
+    guard.rollback().await?;
     let tenant = read::tenants::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("tenant {id} not projected in time")))?;

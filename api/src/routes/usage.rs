@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use ancre_domain::usage::{Metric, Period, Quota};
-use ancre_domain::Role;
 use ancre_projections::read::{self, usage::LedgerLineView};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -24,6 +23,7 @@ use uuid::Uuid;
 
 use super::Paginated;
 use crate::app::AppState;
+use crate::auth::permission::UsageReader;
 use crate::auth::TenantContext;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiQuery;
@@ -68,10 +68,6 @@ pub struct UsageNow {
     pub metrics: Vec<MetricUsage>,
 }
 
-fn require(ctx: &TenantContext) -> ApiResult<()> {
-    ctx.require(Role::can_read_usage, "read the tenant's usage")
-}
-
 /// Every metric of `period` for the tenant: its own counters, with the
 /// balances of the latest period opened before it when it has none yet.
 async fn totals(
@@ -93,11 +89,7 @@ async fn totals(
 /// The current period: quotas with used / limit / reset, and every metric.
 #[utoipa::path(get, path = "/api/v1/usage", tag = "usage",
     responses((status = 200, body = UsageNow), (status = 403, body = Problem)))]
-pub async fn current(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-) -> ApiResult<Json<UsageNow>> {
-    require(&ctx)?;
+pub async fn current(State(state): State<AppState>, ctx: UsageReader) -> ApiResult<Json<UsageNow>> {
     let period = Period::of(Utc::now());
     let totals = totals(&state, &ctx, period).await?;
     let total = |m: &Metric| totals.get(m).copied().unwrap_or(0);
@@ -178,10 +170,9 @@ fn named(metrics: &BTreeMap<Metric, i64>) -> BTreeMap<String, i64> {
         (status = 422, body = Problem)))]
 pub async fn history(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: UsageReader,
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<UsageHistory>> {
-    require(&ctx)?;
     let to = period_param("to", query.to.as_deref())?.unwrap_or_else(|| Period::of(Utc::now()));
     let from = match period_param("from", query.from.as_deref())? {
         Some(from) => from,
@@ -338,11 +329,10 @@ fn wants_csv(headers: &HeaderMap) -> bool {
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn ledger(
     State(state): State<AppState>,
-    ctx: TenantContext,
+    ctx: UsageReader,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<LedgerQuery>,
 ) -> ApiResult<Response> {
-    require(&ctx)?;
     let period =
         period_param("period", query.period.as_deref())?.unwrap_or_else(|| Period::of(Utc::now()));
     if wants_csv(&headers) {

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use ancre_api::app::Server;
-use ancre_api::config::{ClerkConfig, Config};
+use ancre_api::config::{AuthorizedParties, ClerkConfig, Config};
 use ancre_testkit::jwks::{JwksServer, SigningKey};
 use ancre_testkit::pg::TestDb;
 use ancre_testkit::wait::until;
@@ -49,7 +49,7 @@ impl TestApp {
         config.clerk = Some(ClerkConfig {
             issuer: ISSUER.into(),
             jwks_url: jwks.url(),
-            authorized_parties: vec![],
+            authorized_parties: AuthorizedParties::new(vec!["http://localhost".into()]).unwrap(),
             min_refresh_interval: Duration::ZERO,
         });
         config.platform_admins = vec![ancre_domain::UserId::parse("admin").unwrap()];
@@ -339,4 +339,38 @@ impl SseReader {
         }
         out
     }
+}
+
+/// Usage recorded directly in the tenant's current period, as if consumed earlier.
+pub async fn prefill(
+    app: &TestApp,
+    tenant: &str,
+    metric: ancre_domain::usage::Metric,
+    quantity: i64,
+) {
+    let tenant = ancre_domain::TenantId(tenant.parse().unwrap());
+    let now = chrono::Utc::now();
+    app.server
+        .state
+        .commands
+        .record_usage(
+            ancre_domain::usage::Entry {
+                tenant_id: tenant,
+                period: ancre_domain::usage::Period::of(now),
+                key: format!("prefill:{}", metric.as_str()),
+                cause: "test:prefill".into(),
+                actor: "system:test".into(),
+                subject: Default::default(),
+                lines: vec![ancre_domain::usage::UsageLine { metric, quantity }],
+                occurred_at: now,
+            },
+            vec![],
+            &ancre_commands::EventMetadata::for_request(
+                tenant,
+                ancre_commands::Actor::System("test"),
+                "prefill",
+            ),
+        )
+        .await
+        .unwrap();
 }

@@ -58,6 +58,11 @@ pub struct TurnUsage {
     pub tokens_out: u64,
     /// Passages retrieved and given to the model.
     pub chunks_retrieved: u32,
+    /// Chat-model tokens reserved in the usage period when the turn started
+    /// (given back when the turn is recorded). Absent from turns recorded
+    /// before reservations existed: nothing to give back.
+    #[serde(default)]
+    pub tokens_reserved: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

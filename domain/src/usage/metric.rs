@@ -23,10 +23,15 @@ pub enum Metric {
     LlmTokensIn,
     /// Tokens the chat model produced.
     LlmTokensOut,
+    /// Chat-model tokens a turn in progress may still use: reserved when it
+    /// starts (its prompt and its answer's cap), given back when it is
+    /// recorded with what it used. Counts against the token quota meanwhile,
+    /// so racing turns cannot pass it together.
+    LlmTokensReserved,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 8] = [
+    pub const ALL: [Metric; 9] = [
         Metric::Documents,
         Metric::StorageBytes,
         Metric::PagesParsed,
@@ -35,6 +40,7 @@ impl Metric {
         Metric::ChatMessages,
         Metric::LlmTokensIn,
         Metric::LlmTokensOut,
+        Metric::LlmTokensReserved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +53,7 @@ impl Metric {
             Metric::ChatMessages => "chat_messages",
             Metric::LlmTokensIn => "llm_tokens_in",
             Metric::LlmTokensOut => "llm_tokens_out",
+            Metric::LlmTokensReserved => "llm_tokens_reserved",
         }
     }
 
@@ -60,7 +67,10 @@ impl Metric {
             Metric::StorageBytes => "bytes",
             Metric::PagesParsed => "pages",
             Metric::ChunksEmbedded => "chunks",
-            Metric::EmbeddingTokens | Metric::LlmTokensIn | Metric::LlmTokensOut => "tokens",
+            Metric::EmbeddingTokens
+            | Metric::LlmTokensIn
+            | Metric::LlmTokensOut
+            | Metric::LlmTokensReserved => "tokens",
             Metric::ChatMessages => "messages",
         }
     }
@@ -79,7 +89,8 @@ pub enum Quota {
     Storage,
     PagesPerMonth,
     MessagesPerMonth,
-    /// Chat-model tokens, in and out together.
+    /// Chat-model tokens, in and out together, and those reserved by turns
+    /// in progress.
     TokensPerMonth,
 }
 
@@ -109,7 +120,11 @@ impl Quota {
             Quota::Storage => &[Metric::StorageBytes],
             Quota::PagesPerMonth => &[Metric::PagesParsed],
             Quota::MessagesPerMonth => &[Metric::ChatMessages],
-            Quota::TokensPerMonth => &[Metric::LlmTokensIn, Metric::LlmTokensOut],
+            Quota::TokensPerMonth => &[
+                Metric::LlmTokensIn,
+                Metric::LlmTokensOut,
+                Metric::LlmTokensReserved,
+            ],
         }
     }
 

@@ -11,12 +11,19 @@ import { cn } from "@/lib/utils";
 import { ErrorMessage } from "./ErrorMessage";
 import { Badge } from "./ui/badge";
 
+// `workspace`: pages a `billing` user may not open (the server refuses them;
+// the menu does not offer them).
 const NAV = [
-  { to: "/collections", icon: FolderOpen, key: "nav.collections" },
-  { to: "/assistants", icon: Bot, key: "nav.assistants" },
-  { to: "/usage", icon: Gauge, key: "nav.usage" },
-  { to: "/settings", icon: Settings, key: "nav.settings" },
+  { to: "/collections", icon: FolderOpen, key: "nav.collections", workspace: true },
+  { to: "/assistants", icon: Bot, key: "nav.assistants", workspace: true },
+  { to: "/usage", icon: Gauge, key: "nav.usage", workspace: false },
+  { to: "/settings", icon: Settings, key: "nav.settings", workspace: true },
 ] as const;
+
+/** Whether a role uses the product (collections, assistants, chat), not only usage and invoices. */
+export function usesWorkspace(role: string | null | undefined): boolean {
+  return role !== "billing";
+}
 
 export function Layout() {
   const { t } = useI18n();
@@ -37,7 +44,7 @@ export function Layout() {
           <Anchor className="size-5" /> Ancre
         </div>
         <nav className="flex flex-col gap-1 px-2" aria-label={t("nav.label")}>
-          {NAV.map(({ to, icon: Icon, key }) => (
+          {NAV.filter(({ workspace }) => !workspace || usesWorkspace(tenant?.role)).map(({ to, icon: Icon, key }) => (
             <NavLink
               key={to}
               to={to}

@@ -152,6 +152,7 @@ export const en = {
   "metric.chat_messages": "Chat messages",
   "metric.llm_tokens_in": "Model tokens in",
   "metric.llm_tokens_out": "Model tokens out",
+  "metric.llm_tokens_reserved": "Model tokens reserved (turns in progress)",
 
   "planName.free": "Free",
   "planName.pro": "Pro",

@@ -154,6 +154,7 @@ export const fr: Messages = {
   "metric.chat_messages": "Messages de chat",
   "metric.llm_tokens_in": "Jetons envoyés au modèle",
   "metric.llm_tokens_out": "Jetons produits par le modèle",
+  "metric.llm_tokens_reserved": "Jetons réservés pour le modèle (échanges en cours)",
 
   "planName.free": "Free",
   "planName.pro": "Pro",

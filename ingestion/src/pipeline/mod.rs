@@ -19,6 +19,7 @@
 
 pub mod embed;
 pub mod jobs;
+pub mod page_quota;
 pub mod parse;
 pub mod queue;
 pub mod stage;
@@ -165,6 +166,17 @@ async fn run_job(ctx: &StageContext, config: &WorkerConfig, worker: Uuid, job: J
     report(ctx, config, worker, &job, command).await;
 }
 
+/// The metadata of what a job's stage records: the upload's chain of effects.
+pub(crate) fn job_metadata(job: &Job) -> EventMetadata {
+    EventMetadata {
+        tenant_id: job.tenant(),
+        actor: Actor::System(ACTOR),
+        request_id: job.request_id.clone(),
+        correlation_id: job.correlation_id,
+        causation_id: format!("job:{}:{}", job.document_id, job.stage),
+    }
+}
+
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
@@ -182,13 +194,7 @@ async fn report(
     job: &Job,
     command: DocumentCommand,
 ) {
-    let metadata = EventMetadata {
-        tenant_id: job.tenant(),
-        actor: Actor::System(ACTOR),
-        request_id: job.request_id.clone(),
-        correlation_id: job.correlation_id,
-        causation_id: format!("job:{}:{}", job.document_id, job.stage),
-    };
+    let metadata = job_metadata(job);
     match ctx
         .commands
         .document(job.document(), command, &metadata)

@@ -1,5 +1,6 @@
-//! The `parse` stage: original bytes → pages → chunks, stored as the chunks
-//! artifact; reported as `RecordParsed` with pages, chunks and tokens.
+//! The `parse` stage: original bytes → pages (charged under the monthly page
+//! quota: `page_quota`) → chunks, stored as the chunks artifact; reported as
+//! `RecordParsed` with pages, chunks and tokens.
 
 use ancre_domain::document::{DocumentCommand, DocumentEvent, MediaType};
 
@@ -33,6 +34,7 @@ pub async fn run(ctx: &StageContext, job: &Job) -> Result<DocumentCommand, Stage
             ctx.max_pages
         )));
     }
+    super::page_quota::charge(ctx, job, pages, &super::job_metadata(job)).await?;
 
     let embedder = ctx.embedder.clone();
     let config = ctx.chunker;

@@ -1,6 +1,10 @@
-//! The work queue's SQL, as the workers use it: lease the oldest ready job,
+//! The work queue's SQL, as the workers use it: lease the next ready job,
 //! keep the lease alive, report progress, put a job back for a retry.
 //! (Rows are created, moved and removed by the `pipeline` projector only.)
+//!
+//! The queue is fair between tenants: the next job is the oldest ready one
+//! of the tenant whose turn came longest ago (`pipeline_turns`), so tenants
+//! take turns stage by stage, whatever the size of their backlog.
 
 use std::time::Duration;
 
@@ -29,22 +33,29 @@ impl Job {
     }
 }
 
-/// Leases the oldest job that is ready (not leased, or whose lease ran out
-/// because its worker died) for `lease`.
+/// Leases, for `lease`, a job that is ready (not leased, or whose lease ran
+/// out because its worker died): the oldest of the tenant served longest
+/// ago, whose turn is then recorded.
 pub async fn lease(
     pool: &PgPool,
     worker: Uuid,
     lease: Duration,
 ) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as(
-        "UPDATE pipeline_jobs SET lease_owner = $1, lease_until = now() + $2,
-                attempts = attempts + 1
-          WHERE document_id = (
-                SELECT document_id FROM pipeline_jobs
-                 WHERE (lease_until IS NULL OR lease_until < now()) AND not_before <= now()
-                 ORDER BY queued_at, document_id
-                 LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING document_id, tenant_id, stage, attempts, correlation_id, request_id",
+        "WITH next AS (
+              SELECT j.document_id, j.tenant_id FROM pipeline_jobs j
+                LEFT JOIN pipeline_turns t USING (tenant_id)
+               WHERE (j.lease_until IS NULL OR j.lease_until < now()) AND j.not_before <= now()
+               ORDER BY t.served_at NULLS FIRST, j.queued_at, j.document_id
+               LIMIT 1 FOR UPDATE OF j SKIP LOCKED),
+         turn AS (
+              INSERT INTO pipeline_turns (tenant_id, served_at)
+              SELECT tenant_id, clock_timestamp() FROM next
+              ON CONFLICT (tenant_id) DO UPDATE SET served_at = excluded.served_at)
+         UPDATE pipeline_jobs j SET lease_owner = $1, lease_until = now() + $2,
+                attempts = j.attempts + 1
+           FROM next WHERE j.document_id = next.document_id
+         RETURNING j.document_id, j.tenant_id, j.stage, j.attempts, j.correlation_id, j.request_id",
     )
     .bind(worker)
     .bind(lease)

@@ -54,6 +54,21 @@ pub enum ChatError {
     Refused(String),
 }
 
+impl ChatError {
+    /// What the user is told: the kind of failure, never the endpoint's
+    /// address nor the provider's words (those go to the operator's logs).
+    pub fn public_reason(&self) -> &'static str {
+        match self {
+            ChatError::Unavailable(_) => {
+                "the chat model is unavailable right now; please try again in a moment"
+            }
+            ChatError::Refused(_) => {
+                "the chat model refused this request; the details are in the server's logs"
+            }
+        }
+    }
+}
+
 #[async_trait]
 pub trait ChatModel: Send + Sync {
     /// Starts answering; the stream ends with the answer. Dropping the stream
@@ -108,14 +123,42 @@ impl ChatModels {
         }
         self.remote
             .clone()
+            .filter(|remote| remote.allows(model))
             .map(|remote| remote as Arc<dyn ChatModel>)
+    }
+
+    /// The most tokens an answer of `model` may take, when the model is
+    /// capped (a remote one: `ANCRE_CHAT_MAX_TOKENS`).
+    pub fn answer_cap(&self, model: &str) -> Option<u64> {
+        if model == EXTRACTIVE_MODEL {
+            return None;
+        }
+        self.remote
+            .as_ref()
+            .map(|remote| u64::from(remote.config().max_tokens))
     }
 
     /// A sentence for a refused model id: what can be used instead.
     pub fn available_models_hint(&self) -> String {
-        format!(
-            "this deployment serves only {EXTRACTIVE_MODEL:?} (answers extracted from your \
-             documents); set ANCRE_CHAT=openai to use other models"
-        )
+        match &self.remote {
+            None => format!(
+                "this deployment serves only {EXTRACTIVE_MODEL:?} (answers extracted from your \
+                 documents); set ANCRE_CHAT=openai to use other models"
+            ),
+            Some(remote) => {
+                let config = remote.config();
+                let mut models = vec![EXTRACTIVE_MODEL.to_owned(), config.default_model.clone()];
+                models.extend(config.models.iter().cloned());
+                models.dedup();
+                format!(
+                    "this deployment serves {} (ANCRE_CHAT_MODELS)",
+                    models
+                        .iter()
+                        .map(|m| format!("{m:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        }
     }
 }

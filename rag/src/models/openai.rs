@@ -30,6 +30,12 @@ pub struct OpenAiChatConfig {
     pub api_key: String,
     /// The model new assistants get by default (`gpt-4o-mini`).
     pub default_model: String,
+    /// The models assistants may name (the default one among them): any
+    /// other id never reaches the endpoint, which bills by model.
+    pub models: Vec<String>,
+    /// The most tokens one answer may take (`max_completion_tokens` of every
+    /// request): what a turn can cost is bounded before it starts.
+    pub max_tokens: u32,
     /// Longest wait for the first byte of an answer, and between two pieces.
     pub timeout: Duration,
 }
@@ -40,6 +46,8 @@ impl std::fmt::Debug for OpenAiChatConfig {
         f.debug_struct("OpenAiChatConfig")
             .field("api_base", &self.api_base)
             .field("default_model", &self.default_model)
+            .field("models", &self.models)
+            .field("max_tokens", &self.max_tokens)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -64,6 +72,11 @@ impl OpenAiChat {
     pub fn config(&self) -> &OpenAiChatConfig {
         &self.config
     }
+
+    /// Whether assistants may name `model` (the default is always allowed).
+    pub fn allows(&self, model: &str) -> bool {
+        model == self.config.default_model || self.config.models.iter().any(|m| m == model)
+    }
 }
 
 fn message(role: Role, content: String) -> ChatCompletionRequestMessage {
@@ -85,6 +98,7 @@ impl ChatModel for OpenAiChat {
                 .map(|m| message(m.role, m.content))
                 .collect(),
             temperature: Some(request.temperature),
+            max_completion_tokens: Some(self.config.max_tokens),
             stream_options: Some(ChatCompletionStreamOptions {
                 include_usage: Some(true),
                 ..Default::default()

