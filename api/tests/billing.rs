@@ -102,13 +102,7 @@ async fn checkout_notices_and_portal_move_the_tenant_between_plans() {
     let app = TestApp::start_with(|c| c.billing = Some(stripe_config)).await;
     let owner = "owner_s";
     let tenant = app.tenant_of(owner, "S").await;
-    let r = app
-        .as_user(owner, Method::POST, "/api/v1/members")
-        .json(&json!({ "user_id": "staff_s", "role": "member" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    app.join(owner, &tenant, "staff_s", "member").await;
 
     // Checkout: a Stripe session for the Pro price, carrying the tenant.
     let r = app

@@ -225,27 +225,7 @@ async fn tenant_b_gets_404_on_tenant_a_collections() {
 async fn billing_users_neither_read_nor_change_collections() {
     let app = TestApp::start().await;
     let a = app.tenant_of("user_a", "A").await;
-    // Add a billing member through the command service (member management has no route yet).
-    let tenant: ancre_domain::TenantId = a.parse().unwrap();
-    let at = app
-        .server
-        .state
-        .commands
-        .tenant(
-            tenant,
-            ancre_domain::tenant::TenantCommand::AddMember {
-                user_id: ancre_domain::UserId::parse("user_finance").unwrap(),
-                role: ancre_domain::Role::Billing,
-            },
-            &ancre_commands::EventMetadata::for_request(
-                tenant,
-                ancre_commands::Actor::System("test"),
-                "t",
-            ),
-        )
-        .await
-        .unwrap();
-    app.server.state.caught_up(at, &["tenants"]).await.unwrap();
+    app.join("user_a", &a, "user_finance", "billing").await;
     let r = app
         .as_user("user_finance", Method::POST, "/api/v1/collections")
         .json(&json!({ "name": "x" }))

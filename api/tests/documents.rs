@@ -432,13 +432,7 @@ async fn closed_reason(feed: &mut SseReader) -> String {
 async fn a_feed_ends_when_its_caller_loses_access() {
     let app = TestApp::start_with(|c| c.feed_limits.recheck = Duration::from_secs(1)).await;
     let tenant = app.tenant_of("owner_f", "Feeds").await;
-    let r = app
-        .as_user("owner_f", Method::POST, "/api/v1/members")
-        .json(&json!({ "user_id": "member_f", "role": "member" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    app.join("owner_f", &tenant, "member_f", "member").await;
     let (key_id, secret) = app.api_key("owner_f", &tenant).await;
     let open = |bearer: String| {
         app.with_bearer(&bearer, Method::GET, "/api/v1/documents/events")

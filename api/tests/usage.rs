@@ -452,13 +452,7 @@ async fn usage_is_for_owners_and_billing_and_bad_queries_are_problems() {
     let owner = "owner_r";
     let tenant = tenant_id(&app, owner).await;
     for (user, role) in [("finance", "billing"), ("staff", "member")] {
-        let r = app
-            .as_user(owner, Method::POST, "/api/v1/members")
-            .json(&json!({ "user_id": user, "role": role }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        app.join(owner, &tenant, user, role).await;
     }
     for path in [
         "/api/v1/usage",

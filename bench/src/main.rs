@@ -243,9 +243,12 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
                     TenantCommand::Rename {
                         name: format!("bench {c}/{n} renamed"),
                     },
-                    TenantCommand::AddMember {
+                    TenantCommand::InviteMember {
                         user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
                         role: ancre_domain::Role::Member,
+                    },
+                    TenantCommand::AcceptInvitation {
+                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
                     },
                     TenantCommand::ChangePlan {
                         plan: ancre_domain::Plan::Pro,

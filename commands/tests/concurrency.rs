@@ -27,7 +27,7 @@ async fn concurrent_commands_on_one_aggregate_lose_no_update() {
         .await
         .unwrap();
 
-    // 24 members added at once to the same tenant: each load sees the same
+    // 24 users invited at once to the same tenant: each load sees the same
     // sequence number, so most first attempts lose the race.
     let mut tasks = Vec::new();
     for i in 0..24 {
@@ -38,7 +38,7 @@ async fn concurrent_commands_on_one_aggregate_lose_no_update() {
             let result = commands
                 .tenant(
                     tenant,
-                    TenantCommand::AddMember {
+                    TenantCommand::InviteMember {
                         user_id: user.clone(),
                         role: Role::Member,
                     },
@@ -61,8 +61,8 @@ async fn concurrent_commands_on_one_aggregate_lose_no_update() {
     assert!(!accepted.is_empty());
 
     let mut stored: Vec<String> = sqlx::query_scalar(
-        "SELECT payload -> 'MemberAdded' ->> 'user_id' FROM events
-          WHERE aggregate_id = $1 AND event_type = 'MemberAdded' AND payload -> 'MemberAdded' ->> 'user_id' <> 'o'",
+        "SELECT payload -> 'MemberInvited' ->> 'user_id' FROM events
+          WHERE aggregate_id = $1 AND event_type = 'MemberInvited'",
     )
     .bind(tenant.to_string())
     .fetch_all(&db.pool)

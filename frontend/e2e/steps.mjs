@@ -226,7 +226,15 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   assert.equal(me.status, 200);
   assert.equal((await me.json()).kind, "api_key");
   await page.getByTestId("member").filter({ hasText: "dev-user" }).getByText("you").waitFor();
+  // Inviting is not adding: the user shows as invited until they accept;
+  // the owner may withdraw the invitation.
+  await page.getByLabel("User id").fill("user_e2e_colleague");
+  await page.getByRole("button", { name: "Invite" }).click();
+  await page.getByTestId("pending-invitation").filter({ hasText: "user_e2e_colleague" }).waitFor();
+  assert.equal(await page.getByTestId("member").filter({ hasText: "user_e2e_colleague" }).count(), 0);
   await shot("11-settings");
+  await page.getByRole("button", { name: "Withdraw the invitation of user_e2e_colleague" }).click();
+  await page.getByTestId("pending-invitation").filter({ hasText: "user_e2e_colleague" }).waitFor({ state: "detached" });
   await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByRole("button", { name: "Revoke" }).click();
   await page.getByTestId("api-key").filter({ hasText: "e2e script" }).getByText("Revoked").waitFor();
   const after = await fetch(`${base}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } });

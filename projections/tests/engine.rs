@@ -324,10 +324,12 @@ async fn rebuild_equals_live() {
     for i in 0..10 {
         let id = create_tenant(&commands, &format!("t{i}")).await;
         let m = meta(id);
+        // bob is invited everywhere, and accepts in every other tenant:
+        // both the members and the pending invitations are rebuilt.
         commands
             .tenant(
                 id,
-                TenantCommand::AddMember {
+                TenantCommand::InviteMember {
                     user_id: UserId::parse("bob").unwrap(),
                     role: ancre_domain::Role::Billing,
                 },
@@ -335,6 +337,18 @@ async fn rebuild_equals_live() {
             )
             .await
             .unwrap();
+        if i % 2 == 0 {
+            commands
+                .tenant(
+                    id,
+                    TenantCommand::AcceptInvitation {
+                        user_id: UserId::parse("bob").unwrap(),
+                    },
+                    &m,
+                )
+                .await
+                .unwrap();
+        }
         if i % 3 == 0 {
             let key = ancre_domain::ApiKeyId::new();
             commands

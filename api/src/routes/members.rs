@@ -1,6 +1,7 @@
 //! `/api/v1/members`: the members of the current tenant and their roles.
-//! Everyone in the tenant may list them; owners add, change and remove them
-//! (a tenant keeps at least one owner: the aggregate refuses otherwise).
+//! Those who use the workspace may list them; owners invite (the user
+//! accepts: `routes::invitations`), change and remove them (a tenant keeps
+//! at least one owner: the aggregate refuses otherwise).
 
 use ancre_commands::EventMetadata;
 use ancre_domain::tenant::TenantCommand;
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::invitations::InvitationResponse;
 use super::RequestId;
 use crate::app::AppState;
 use crate::auth::permission::{Owner, WorkspaceUser};
@@ -24,7 +26,7 @@ use crate::extract::{ApiJson, ApiPath};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/members", get(list).post(add))
+        .route("/members", get(list).post(invite))
         .route("/members/{user_id}", patch(change_role).delete(remove))
 }
 
@@ -48,7 +50,7 @@ impl From<MemberView> for MemberResponse {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AddMember {
+pub struct InviteMember {
     /// The identity provider's user id (e.g. a Clerk `user_…` id).
     pub user_id: String,
     /// `owner`, `member` or `billing`.
@@ -112,32 +114,37 @@ pub async fn list(
     Ok(Json(members.into_iter().map(Into::into).collect()))
 }
 
-/// Add a member (owners).
-#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = AddMember,
-    responses((status = 201, body = MemberResponse), (status = 403, body = Problem),
+/// Invite a user (owners). They become a member with this role once they
+/// accept (`POST /api/v1/me/invitations/{tenant_id}/accept`).
+#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = InviteMember,
+    responses((status = 201, body = InvitationResponse), (status = 403, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add(
+pub async fn invite(
     State(state): State<AppState>,
     ctx: Owner,
     request: RequestId,
-    ApiJson(body): ApiJson<AddMember>,
-) -> ApiResult<(StatusCode, Json<MemberResponse>)> {
+    ApiJson(body): ApiJson<InviteMember>,
+) -> ApiResult<(StatusCode, Json<InvitationResponse>)> {
     let user_id = user(&body.user_id)?;
     let role = role(&body.role)?;
-    run(
+    let tenant = ctx.tenant_id();
+    super::invitations::run(
         &state,
-        &ctx,
+        &ctx.principal,
+        tenant,
         request,
-        TenantCommand::AddMember {
+        TenantCommand::InviteMember {
             user_id: user_id.clone(),
             role,
         },
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(member(&state, &ctx, &user_id).await?),
-    ))
+    let invitation = read::invitations::of_tenant(&state.pool, tenant)
+        .await?
+        .into_iter()
+        .find(|i| i.user_id == user_id)
+        .ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(invitation.into())))
 }
 
 /// Change a member's role (owners). The last owner cannot be demoted.

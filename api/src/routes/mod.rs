@@ -11,6 +11,7 @@ pub mod docs;
 pub mod document_feed;
 pub mod documents;
 pub mod health;
+pub mod invitations;
 pub mod me;
 pub mod members;
 pub mod tenants;
@@ -55,6 +56,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(me::router())
         .merge(api_keys::router())
         .merge(members::router())
+        .merge(invitations::router())
         .merge(usage::router())
         .merge(billing::router())
 }

@@ -121,6 +121,26 @@ impl TestApp {
         body(r).await["id"].as_str().unwrap().to_owned()
     }
 
+    /// `owner` invites `user` into `tenant` with `role`, and `user` accepts.
+    pub async fn join(&self, owner: &str, tenant: &str, user: &str, role: &str) {
+        let r = self
+            .as_user(owner, Method::POST, "/api/v1/members")
+            .header("x-ancre-tenant", tenant)
+            .json(&serde_json::json!({ "user_id": user, "role": role }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{user} invited");
+        let r = self
+            .call(
+                user,
+                Method::POST,
+                &format!("/api/v1/me/invitations/{tenant}/accept"),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{user} accepts");
+    }
+
     /// Creates an API key in `user`'s current tenant; returns (id, secret).
     pub async fn api_key(&self, user: &str, tenant: &str) -> (String, String) {
         let r = self

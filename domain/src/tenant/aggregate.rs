@@ -30,6 +30,9 @@ pub struct Tenant {
     plan: Plan,
     status: TenantStatus,
     members: BTreeMap<UserId, Role>,
+    /// Pending invitations: the role each invited user would get.
+    #[serde(default)]
+    invitations: BTreeMap<UserId, Role>,
     api_keys: BTreeMap<ApiKeyId, ApiKeyState>,
     /// Billing notices already recorded (by provider event id).
     #[serde(default)]
@@ -55,6 +58,10 @@ pub enum TenantError {
     MissingReason,
     #[error("this user is already a member")]
     AlreadyMember,
+    #[error("this user is already invited")]
+    AlreadyInvited,
+    #[error("no such invitation")]
+    InvitationNotFound,
     #[error("no such member")]
     MemberNotFound,
     #[error("a tenant keeps at least one owner")]
@@ -156,11 +163,32 @@ impl Tenant {
                 }
                 Ok(vec![E::TenantReactivated])
             }
-            C::AddMember { user_id, role } => {
+            C::InviteMember { user_id, role } => {
                 if self.members.contains_key(&user_id) {
                     return Err(TenantError::AlreadyMember);
                 }
-                Ok(vec![E::MemberAdded { user_id, role }])
+                if self.invitations.contains_key(&user_id) {
+                    return Err(TenantError::AlreadyInvited);
+                }
+                Ok(vec![E::MemberInvited { user_id, role }])
+            }
+            C::AcceptInvitation { user_id } => {
+                let role = *self
+                    .invitations
+                    .get(&user_id)
+                    .ok_or(TenantError::InvitationNotFound)?;
+                Ok(vec![
+                    E::InvitationAccepted {
+                        user_id: user_id.clone(),
+                    },
+                    E::MemberAdded { user_id, role },
+                ])
+            }
+            C::CancelInvitation { user_id } => {
+                if !self.invitations.contains_key(&user_id) {
+                    return Err(TenantError::InvitationNotFound);
+                }
+                Ok(vec![E::InvitationCancelled { user_id }])
             }
             C::ChangeMemberRole { user_id, role } => {
                 let current = self
@@ -234,12 +262,14 @@ impl crate::Rejection for TenantError {
     fn kind(&self) -> crate::RejectionKind {
         use crate::RejectionKind as K;
         match self {
-            TenantError::NotFound | TenantError::MemberNotFound | TenantError::ApiKeyNotFound => {
-                K::NotFound
-            }
-            TenantError::AlreadyExists | TenantError::AlreadyMember | TenantError::ApiKeyExists => {
-                K::Conflict
-            }
+            TenantError::NotFound
+            | TenantError::MemberNotFound
+            | TenantError::InvitationNotFound
+            | TenantError::ApiKeyNotFound => K::NotFound,
+            TenantError::AlreadyExists
+            | TenantError::AlreadyMember
+            | TenantError::AlreadyInvited
+            | TenantError::ApiKeyExists => K::Conflict,
             TenantError::InvalidName(_)
             | TenantError::Suspended
             | TenantError::NotSuspended
@@ -275,6 +305,12 @@ impl Tenant {
             }
             E::MemberRemoved { user_id } => {
                 self.members.remove(&user_id);
+            }
+            E::MemberInvited { user_id, role } => {
+                self.invitations.insert(user_id, role);
+            }
+            E::InvitationAccepted { user_id } | E::InvitationCancelled { user_id } => {
+                self.invitations.remove(&user_id);
             }
             E::ApiKeyCreated { key_id, .. } => {
                 self.api_keys.insert(key_id, ApiKeyState { revoked: false });

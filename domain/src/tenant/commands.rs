@@ -23,9 +23,19 @@ pub enum TenantCommand {
         reason: String,
     },
     Reactivate,
-    AddMember {
+    /// Invite a user (owners): nobody becomes a member without accepting,
+    /// so no tenant can pull a user in, nor become their default.
+    InviteMember {
         user_id: UserId,
         role: Role,
+    },
+    /// The invited user accepts: they become a member with the invited role.
+    AcceptInvitation {
+        user_id: UserId,
+    },
+    /// The invited user declines, or an owner withdraws the invitation.
+    CancelInvitation {
+        user_id: UserId,
     },
     ChangeMemberRole {
         user_id: UserId,

@@ -29,6 +29,18 @@ pub enum TenantEvent {
         user_id: UserId,
         role: Role,
     },
+    MemberInvited {
+        user_id: UserId,
+        role: Role,
+    },
+    /// Followed by the `MemberAdded` it causes.
+    InvitationAccepted {
+        user_id: UserId,
+    },
+    /// Declined by the user or withdrawn by an owner (the metadata's actor says which).
+    InvitationCancelled {
+        user_id: UserId,
+    },
     MemberRoleChanged {
         user_id: UserId,
         role: Role,
@@ -64,6 +76,9 @@ impl DomainEvent for TenantEvent {
             TenantEvent::TenantSuspended { .. } => "TenantSuspended",
             TenantEvent::TenantReactivated => "TenantReactivated",
             TenantEvent::MemberAdded { .. } => "MemberAdded",
+            TenantEvent::MemberInvited { .. } => "MemberInvited",
+            TenantEvent::InvitationAccepted { .. } => "InvitationAccepted",
+            TenantEvent::InvitationCancelled { .. } => "InvitationCancelled",
             TenantEvent::MemberRoleChanged { .. } => "MemberRoleChanged",
             TenantEvent::MemberRemoved { .. } => "MemberRemoved",
             TenantEvent::ApiKeyCreated { .. } => "ApiKeyCreated",
@@ -82,6 +97,9 @@ impl DomainEvent for TenantEvent {
             | TenantEvent::TenantSuspended { .. }
             | TenantEvent::TenantReactivated
             | TenantEvent::MemberAdded { .. }
+            | TenantEvent::MemberInvited { .. }
+            | TenantEvent::InvitationAccepted { .. }
+            | TenantEvent::InvitationCancelled { .. }
             | TenantEvent::MemberRoleChanged { .. }
             | TenantEvent::MemberRemoved { .. }
             | TenantEvent::ApiKeyCreated { .. }

@@ -25,6 +25,7 @@ export type LedgerLine = S["LedgerLine"];
 export type BillingStatus = S["BillingStatus"];
 export type ApiKey = S["ApiKeyResponse"];
 export type Member = S["MemberResponse"];
+export type Invitation = S["InvitationResponse"];
 export type QuotaDetails = S["QuotaDetails"];
 
 /** `GET /conversations/{id}`: the conversation and its turns (`history`). */

@@ -6,6 +6,7 @@ import { useMe } from "@/api/queries";
 import { clerkEnabled } from "@/auth/AuthGate";
 import { useWorkspace } from "@/auth/workspace";
 import { NoWorkspace, WorkspaceSwitcher } from "./Workspace";
+import { MyInvitations } from "./Invitations";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/utils";
 import { ErrorMessage } from "./ErrorMessage";
@@ -85,6 +86,7 @@ export function Layout() {
           <ErrorMessage error={me.error} className="m-4" />
         ) : null}
         <main className="min-h-0 min-w-0 flex-1 overflow-y-auto p-6">
+          {me.data?.kind === "user" ? <MyInvitations /> : null}
           {me.data && !me.data.tenant ? <NoWorkspace me={me.data} /> : <Outlet />}
         </main>
       </div>

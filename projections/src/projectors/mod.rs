@@ -9,6 +9,7 @@ pub mod billing;
 pub mod collections;
 pub mod conversations;
 pub mod documents;
+pub mod invitations;
 pub mod tenants;
 pub mod usage_counters;
 pub mod usage_ledger;
@@ -17,6 +18,7 @@ pub mod usage_ledger;
 pub fn all() -> Vec<Arc<dyn Projector>> {
     vec![
         Arc::new(tenants::TenantsProjector),
+        Arc::new(invitations::InvitationsProjector),
         Arc::new(collections::CollectionsProjector),
         Arc::new(documents::DocumentsProjector),
         Arc::new(assistants::AssistantsProjector),

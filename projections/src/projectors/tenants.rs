@@ -149,6 +149,11 @@ impl Touched {
                     k.revoked_at = Some(at);
                 }
             }
+            // The `invitations` projector keeps these; an accepted
+            // invitation arrives as its own `MemberAdded`.
+            TenantEvent::MemberInvited { .. }
+            | TenantEvent::InvitationAccepted { .. }
+            | TenantEvent::InvitationCancelled { .. } => {}
             // The `billing` projector keeps these; a plan change they cause
             // arrives as its own `TenantPlanChanged`.
             TenantEvent::BillingNoticeRecorded { .. } => {}

@@ -9,6 +9,7 @@ pub mod chunks;
 pub mod collections;
 pub mod conversations;
 pub mod documents;
+pub mod invitations;
 pub mod passages;
 pub mod tenants;
 pub mod usage;

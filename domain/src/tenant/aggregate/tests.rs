@@ -184,25 +184,108 @@ fn reactivate_only_a_suspended_tenant() {
         .then_expect_error(TenantError::NotSuspended);
 }
 
+fn invited(user_id: &str, role: Role) -> Vec<TenantEvent> {
+    let mut events = created();
+    events.push(TenantEvent::MemberInvited {
+        user_id: user(user_id),
+        role,
+    });
+    events
+}
+
 #[test]
-fn members_are_added_once() {
+fn a_user_is_invited_once_and_never_a_member_twice() {
     Given::with(())
         .given(created())
-        .when(TenantCommand::AddMember {
+        .when(TenantCommand::InviteMember {
             user_id: user("bob"),
             role: Role::Billing,
         })
-        .then_expect_events(vec![TenantEvent::MemberAdded {
+        .then_expect_events(vec![TenantEvent::MemberInvited {
             user_id: user("bob"),
             role: Role::Billing,
         }]);
     Given::with(())
+        .given(invited("bob", Role::Billing))
+        .when(TenantCommand::InviteMember {
+            user_id: user("bob"),
+            role: Role::Owner,
+        })
+        .then_expect_error(TenantError::AlreadyInvited);
+    Given::with(())
         .given(created())
-        .when(TenantCommand::AddMember {
+        .when(TenantCommand::InviteMember {
             user_id: user("alice"),
             role: Role::Member,
         })
         .then_expect_error(TenantError::AlreadyMember);
+}
+
+#[test]
+fn only_an_invited_user_becomes_a_member_with_the_invited_role() {
+    Given::with(())
+        .given(invited("bob", Role::Billing))
+        .when(TenantCommand::AcceptInvitation {
+            user_id: user("bob"),
+        })
+        .then_expect_events(vec![
+            TenantEvent::InvitationAccepted {
+                user_id: user("bob"),
+            },
+            TenantEvent::MemberAdded {
+                user_id: user("bob"),
+                role: Role::Billing,
+            },
+        ]);
+    // Nobody joins uninvited, nor twice on one invitation.
+    Given::with(())
+        .given(invited("bob", Role::Billing))
+        .when(TenantCommand::AcceptInvitation {
+            user_id: user("carol"),
+        })
+        .then_expect_error(TenantError::InvitationNotFound);
+    let mut accepted = invited("bob", Role::Billing);
+    accepted.push(TenantEvent::InvitationAccepted {
+        user_id: user("bob"),
+    });
+    accepted.push(TenantEvent::MemberAdded {
+        user_id: user("bob"),
+        role: Role::Billing,
+    });
+    Given::with(())
+        .given(accepted)
+        .when(TenantCommand::AcceptInvitation {
+            user_id: user("bob"),
+        })
+        .then_expect_error(TenantError::InvitationNotFound);
+}
+
+#[test]
+fn a_cancelled_invitation_can_no_longer_be_accepted() {
+    Given::with(())
+        .given(invited("bob", Role::Member))
+        .when(TenantCommand::CancelInvitation {
+            user_id: user("bob"),
+        })
+        .then_expect_events(vec![TenantEvent::InvitationCancelled {
+            user_id: user("bob"),
+        }]);
+    let mut cancelled = invited("bob", Role::Member);
+    cancelled.push(TenantEvent::InvitationCancelled {
+        user_id: user("bob"),
+    });
+    Given::with(())
+        .given(cancelled)
+        .when(TenantCommand::AcceptInvitation {
+            user_id: user("bob"),
+        })
+        .then_expect_error(TenantError::InvitationNotFound);
+    Given::with(())
+        .given(created())
+        .when(TenantCommand::CancelInvitation {
+            user_id: user("bob"),
+        })
+        .then_expect_error(TenantError::InvitationNotFound);
 }
 
 #[test]

@@ -3,8 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Check, Copy, KeyRound, Trash2, UserPlus } from "lucide-react";
 import { api } from "@/api/client";
 import { useMe } from "@/api/queries";
-import type { ApiKey, CreatedApiKey, Member } from "@/api/types";
-import { useI18n, type Key } from "@/i18n";
+import type { ApiKey, CreatedApiKey, Invitation, Member } from "@/api/types";
+import { useI18n } from "@/i18n";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, Label } from "@/components/ui/input";
@@ -14,7 +14,7 @@ import { Loading } from "@/components/Loading";
 import { Select } from "@/components/ui/select";
 
 const ROLES = ["owner", "member", "billing"] as const;
-const ROLE_KEYS: Record<string, Key> = { owner: "role.owner", member: "role.member", billing: "role.billing" };
+import { ROLE_KEYS } from "@/components/Invitations";
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -116,13 +116,29 @@ function Members() {
   const members = useQuery({ queryKey: ["members"], queryFn: () => api.get<Member[]>("/members") });
   const [userId, setUserId] = useState("");
   const [role, setRole] = useState<string>("member");
-  const refresh = () => client.invalidateQueries({ queryKey: ["members"] });
+  const isOwner = me.data?.tenant?.role === "owner";
+  // Owners see who has not answered yet: a member joins on accepting.
+  const invitations = useQuery({
+    queryKey: ["invitations"],
+    queryFn: () => api.get<Invitation[]>("/invitations"),
+    enabled: isOwner,
+  });
+  const refresh = async () => {
+    await client.invalidateQueries({ queryKey: ["members"] });
+    await client.invalidateQueries({ queryKey: ["invitations"] });
+  };
+  const [sent, setSent] = useState<string | null>(null);
   const add = useMutation({
-    mutationFn: () => api.post<Member>("/members", { user_id: userId.trim(), role }),
-    onSuccess: async () => {
+    mutationFn: () => api.post<Invitation>("/members", { user_id: userId.trim(), role }),
+    onSuccess: async (invitation) => {
       setUserId("");
+      setSent(invitation.user_id);
       await refresh();
     },
+  });
+  const withdraw = useMutation({
+    mutationFn: (user: string) => api.delete(`/invitations/${encodeURIComponent(user)}`),
+    onSuccess: refresh,
   });
   const change = useMutation({
     mutationFn: ({ user, to }: { user: string; to: string }) => api.patch<Member>(`/members/${encodeURIComponent(user)}`, { role: to }),
@@ -132,7 +148,6 @@ function Members() {
     mutationFn: (user: string) => api.delete(`/members/${encodeURIComponent(user)}`),
     onSuccess: refresh,
   });
-  const isOwner = me.data?.tenant?.role === "owner";
   return (
     <Card>
       <CardHeader>
@@ -156,10 +171,29 @@ function Members() {
               <Label htmlFor="member-role">{t("members.role")}</Label>
               <RoleSelect id="member-role" value={role} onChange={setRole} />
             </div>
-            <Button type="submit" disabled={!userId.trim() || add.isPending}><UserPlus /> {t("members.add")}</Button>
+            <Button type="submit" disabled={!userId.trim() || add.isPending}><UserPlus /> {t("members.invite")}</Button>
           </form>
         ) : null}
-        <ErrorMessage error={add.error ?? change.error ?? remove.error} />
+        {sent ? <p role="status" className="text-sm text-emerald-700">{t("invitations.sent", { user: sent })}</p> : null}
+        <ErrorMessage error={add.error ?? change.error ?? remove.error ?? withdraw.error} />
+        {invitations.data?.length ? (
+          <div>
+            <h3 className="text-sm font-medium">{t("invitations.pending")}</h3>
+            <ul className="flex flex-col divide-y divide-slate-100">
+              {invitations.data.map((i) => (
+                <li key={i.user_id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm" data-testid="pending-invitation">
+                  <span>
+                    <span className="font-medium">{i.user_id}</span> <Badge className="ml-1">{t(ROLE_KEYS[i.role] ?? "role.member")}</Badge>
+                    <span className="ml-2 text-xs text-slate-500">{t("invitations.invitedOn", { date: new Date(i.invited_at).toLocaleDateString(locale) })}</span>
+                  </span>
+                  <Button size="sm" variant="outline" onClick={() => withdraw.mutate(i.user_id)} aria-label={t("invitations.withdraw", { user: i.user_id })}>
+                    <Trash2 />
+                  </Button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
         {members.isPending ? <Loading /> : null}
         <ErrorMessage error={members.error} />
         <ul className="flex flex-col divide-y divide-slate-100">
