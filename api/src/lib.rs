@@ -11,6 +11,7 @@
 //! - [`config`]: the one typed configuration, from the environment and `.env`.
 //! - [`app`]: wiring (state, router, middleware) and serving.
 //! - [`serve`]: the HTTP server loop with its limits (slow clients, connections).
+//! - [`spool`]: an upload's file, written to disk and hashed as it arrives.
 //! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
 //! - [`extract`]: JSON and path extractors whose rejections are problems.
@@ -33,6 +34,7 @@ pub mod extract;
 pub mod quota;
 pub mod routes;
 pub mod serve;
+pub mod spool;
 pub mod telemetry;
 pub mod web;
 

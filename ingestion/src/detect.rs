@@ -12,18 +12,52 @@ use ancre_domain::document::MediaType;
 pub struct Unsupported(pub String);
 
 pub fn detect(filename: &str, bytes: &[u8]) -> Result<MediaType, Unsupported> {
+    detect_from(filename, bytes, bytes.len() as u64, || {
+        zip::ZipArchive::new(Cursor::new(bytes))
+    })
+}
+
+/// [`detect`] for a file on disk (an upload being received): its first
+/// bytes are read, and the whole file only for a ZIP package's part names.
+pub fn detect_file(filename: &str, path: &std::path::Path) -> Result<MediaType, Unsupported> {
+    use std::io::Read as _;
+    let unreadable = |e: std::io::Error| Unsupported(format!("the file cannot be read ({e})"));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut file)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    detect_from(filename, &head, size, || {
+        zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(path)?))
+    })
+}
+
+/// What detection reads of a file: every check but a ZIP's looks no further.
+const HEAD_BYTES: usize = 8192;
+
+/// The rules, given the file's first bytes (`head`, at most [`HEAD_BYTES`]
+/// are looked at), its size, and a way to open it as a ZIP package.
+fn detect_from<R: std::io::Read + std::io::Seek>(
+    filename: &str,
+    head: &[u8],
+    size: u64,
+    zip: impl FnOnce() -> zip::result::ZipResult<zip::ZipArchive<R>>,
+) -> Result<MediaType, Unsupported> {
+    let bytes = &head[..head.len().min(HEAD_BYTES)];
     let ext = filename
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    if bytes.is_empty() {
+    if size == 0 {
         return Err(Unsupported("the file is empty".into()));
     }
     if bytes.starts_with(b"%PDF-") || find(&bytes[..bytes.len().min(1024)], b"%PDF-") {
         return Ok(MediaType::Pdf);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return office(&ext, bytes);
+        return office(&ext, zip);
     }
     if matches!(ext.as_str(), "pdf" | "docx" | "pptx") {
         return Err(Unsupported(format!(
@@ -57,9 +91,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// DOCX and PPTX are ZIP packages; the part names say which.
-fn office(ext: &str, bytes: &[u8]) -> Result<MediaType, Unsupported> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| Unsupported(format!("the ZIP package is damaged ({e})")))?;
+fn office<R: std::io::Read + std::io::Seek>(
+    ext: &str,
+    zip: impl FnOnce() -> zip::result::ZipResult<zip::ZipArchive<R>>,
+) -> Result<MediaType, Unsupported> {
+    let archive = zip().map_err(|e| Unsupported(format!("the ZIP package is damaged ({e})")))?;
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("word/document.xml") {
         Ok(MediaType::Docx)
@@ -130,5 +166,27 @@ mod tests {
         assert!(e.0.contains("not a Word"), "{e}");
         assert!(detect("empty.txt", b"").is_err());
         assert!(detect("a.bin", &[0u8, 1, 2, 3, 0, 0, 7]).is_err());
+    }
+
+    #[test]
+    fn a_file_on_disk_is_recognised_as_its_bytes_are() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, file) in [
+            ("x.bin", "pdf/acm-sample-sigconf-i13n.pdf"),
+            ("x", "docx/carroll-lookingglass.docx"),
+            ("deck", "docling/powerpoint_sample.pptx"),
+            ("page.txt", "html/handbook-fr-sect.apt-get.html"),
+            ("README.md", "md/gzt-README.fr.md"),
+            ("random-bytes.docx", "bad/random-bytes.docx"),
+            ("sheet.xlsx", "docling/xlsx_01.xlsx"),
+        ] {
+            let bytes = corpus(file);
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(detect_file(name, &path), detect(name, &bytes), "{file}");
+        }
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(detect_file("empty.txt", &empty).is_err());
     }
 }

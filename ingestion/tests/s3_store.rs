@@ -93,3 +93,35 @@ async fn a_wrong_secret_and_bad_keys_are_refused() {
         assert!(store.put(bad, b"x").await.is_err(), "{bad:?}");
     }
 }
+
+/// `put_file` stores a file as `put` stores its bytes, in either store, and
+/// replaces what was there.
+async fn files_are_stored_as_their_bytes(store: &dyn ObjectStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload");
+    let big: Vec<u8> = (0..(5 << 20)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &big).unwrap();
+    store.put("f/u/original", b"old").await.unwrap();
+    store.put_file("f/u/original", &path).await.unwrap();
+    assert_eq!(store.get("f/u/original").await.unwrap().unwrap(), big);
+    assert!(
+        store.put_file("../escape", &path).await.is_err(),
+        "keys are checked"
+    );
+    assert!(
+        store
+            .put_file("f/u/missing", &dir.path().join("nothing"))
+            .await
+            .is_err(),
+        "a missing file is an error, not an empty object"
+    );
+    assert_eq!(store.get("f/u/missing").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_file_is_streamed_into_either_store() {
+    files_are_stored_as_their_bytes(&store().await).await;
+    let local = tempfile::tempdir().unwrap();
+    files_are_stored_as_their_bytes(&ancre_ingestion::storage::LocalFolder::new(local.path()))
+        .await;
+}

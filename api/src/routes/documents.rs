@@ -32,6 +32,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiPath;
 use crate::quota::{self, Charge};
+use crate::spool::{Spooled, Spooler};
 
 /// An upload stores a document (within the documents and storage limits),
 /// and is refused while the month's pages are used up (parsing would pass them).
@@ -170,10 +171,10 @@ pub struct UploadResponse {
     pub documents: Vec<UploadedFile>,
 }
 
-/// One uploaded file, read from the request.
+/// One uploaded file, received whole on disk.
 struct Incoming {
     filename: String,
-    bytes: Vec<u8>,
+    file: Spooled,
     size: u64,
 }
 
@@ -247,7 +248,8 @@ pub async fn upload(
     let mut results: Vec<UploadedFile> = Vec::new();
     let mut refusals = Vec::new();
     let mut latest: Option<LogPosition> = None;
-    while let Some(next) = next_file(&mut multipart, limit).await? {
+    let spool = state.config.data_dir.join("spool");
+    while let Some(next) = next_file(&mut multipart, limit, &spool).await? {
         let incoming = match next {
             NextFile::File(incoming) => incoming,
             NextFile::TooLarge(filename) => {
@@ -304,9 +306,16 @@ pub async fn upload(
         .into_response())
 }
 
-/// Reads the next part that carries a file, and stops at the first byte
-/// past `limit`.
-async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<NextFile>> {
+/// Reads the next part that carries a file into a temporary file in
+/// `spool`, and stops at the first byte past `limit`.
+async fn next_file(
+    multipart: &mut Multipart,
+    limit: u64,
+    spool: &std::path::Path,
+) -> ApiResult<Option<NextFile>> {
+    let disk = |e: std::io::Error| {
+        ApiError::Internal(anyhow::Error::new(e).context("spooling an upload to disk"))
+    };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge("the request is larger than this server accepts".into())
@@ -318,18 +327,18 @@ async fn next_file(multipart: &mut Multipart, limit: u64) -> ApiResult<Option<Ne
         let Some(filename) = field.file_name().map(str::to_owned) else {
             continue; // a plain form field: not a file
         };
-        let mut bytes = Vec::new();
+        let mut spooler = Spooler::create(spool).await.map_err(disk)?;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            if bytes.len() as u64 + chunk.len() as u64 > limit {
+            if spooler.size() + chunk.len() as u64 > limit {
                 return Ok(Some(NextFile::TooLarge(filename)));
             }
-            bytes.extend_from_slice(&chunk);
+            spooler.write(&chunk).await.map_err(disk)?;
         }
-        let size = bytes.len() as u64;
+        let file = spooler.finish().await.map_err(disk)?;
         return Ok(Some(NextFile::File(Incoming {
             filename,
-            bytes,
-            size,
+            size: file.size,
+            file,
         })));
     }
     Ok(None)
@@ -358,11 +367,17 @@ async fn accept(
             Some(refusal),
         ))
     };
-    let media_type = match detect::detect(&incoming.filename, &incoming.bytes) {
+    let detected = {
+        let (name, path) = (incoming.filename.clone(), incoming.file.path().to_owned());
+        tokio::task::spawn_blocking(move || detect::detect_file(&name, &path))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("detecting a file's type: {e}")))?
+    };
+    let media_type = match detected {
         Ok(m) => m,
         Err(unsupported) => return rejected(unsupported.0, Refusal::Unsupported),
     };
-    let sha256 = crate::digest::sha256_hex(&incoming.bytes);
+    let sha256 = incoming.file.sha256.clone();
     let document = document_id_for(collection, &sha256);
     let tenant = ctx.tenant_id();
     let key = storage::original_key(tenant.0, document.0, Uuid::new_v4());
@@ -403,7 +418,7 @@ async fn accept(
             tracing::error!(error = %e, %key, "an upload's charge could not be given back");
         }
     };
-    if let Err(e) = state.store.put(&key, &incoming.bytes).await {
+    if let Err(e) = state.store.put_file(&key, incoming.file.path()).await {
         refund().await;
         return Err(ApiError::Internal(
             anyhow::Error::new(e).context("storing an upload"),

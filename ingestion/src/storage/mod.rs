@@ -27,6 +27,9 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Stores `bytes` under `key`, replacing what was there (atomically: a
     /// reader sees the old object or the new one, never a part).
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Stores the file at `path` under `key`, as `put` does, streaming it
+    /// rather than holding it in memory (uploads of up to the size limit).
+    async fn put_file(&self, key: &str, path: &std::path::Path) -> Result<(), StorageError>;
     /// The object, or `None` if there is none.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Removes the object; removing a missing object is not an error.

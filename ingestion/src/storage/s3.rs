@@ -121,6 +121,26 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
+    async fn put_file(&self, key: &str, path: &std::path::Path) -> Result<(), StorageError> {
+        check_key(key)?;
+        // Read from the file as it is sent: the upload is never in memory whole.
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| StorageError::Io {
+                key: key.to_owned(),
+                source: std::io::Error::other(e),
+            })?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(body)
+            .send()
+            .await
+            .map_err(sdk(key))?;
+        Ok(())
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
         check_key(key)?;
         match self
