@@ -336,6 +336,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             ..WorkerConfig::default()
         },
     );
+    let mut stop_sweeper = shutdown_rx.clone();
+    tokio::spawn(ancre_usage::reservations::run(
+        pool.clone(),
+        state.commands.clone(),
+        config.token_reservation_expiry,
+        async move {
+            let _ = stop_sweeper.changed().await;
+        },
+    ));
     let mut stop_workers = shutdown_rx.clone();
     tokio::spawn(workers.run(async move {
         let _ = stop_workers.changed().await;

@@ -123,6 +123,10 @@ pub struct Config {
     pub pipeline_workers: usize,
     /// `ANCRE_PIPELINE_LEASE_SECS`: a job whose worker died is taken up again after this.
     pub pipeline_lease: Duration,
+    /// `ANCRE_TOKEN_RESERVATION_EXPIRY_SECS` (900): the tokens a chat turn
+    /// reserved are given back after this when the turn was never recorded
+    /// (its process died mid-turn).
+    pub token_reservation_expiry: Duration,
     /// `ANCRE_METRICS_TOKEN`: `/metrics` answers a scraper sending
     /// `Authorization: Bearer <token>`; unset, `/metrics` is off (it tells
     /// tenants' activity and the deployment's shape to anyone who asks).
@@ -554,6 +558,10 @@ impl Config {
             web_dir: parse("ANCRE_WEB_DIR", PathBuf::from("frontend/dist"))?,
             pipeline_workers: parse("ANCRE_PIPELINE_WORKERS", 1)?,
             pipeline_lease: Duration::from_secs(parse("ANCRE_PIPELINE_LEASE_SECS", 60)?),
+            token_reservation_expiry: Duration::from_secs(parse(
+                "ANCRE_TOKEN_RESERVATION_EXPIRY_SECS",
+                900,
+            )?),
             metrics_token: var("ANCRE_METRICS_TOKEN").map(MetricsToken::new),
         })
     }
@@ -633,6 +641,7 @@ impl Config {
             web_dir: PathBuf::from("frontend/dist"),
             pipeline_workers: 1,
             pipeline_lease: Duration::from_secs(60),
+            token_reservation_expiry: Duration::from_secs(900),
             metrics_token: None,
         }
     }

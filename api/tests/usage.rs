@@ -8,9 +8,12 @@
 mod common;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use ancre_domain::usage::{usage_id, Metric, Period};
 use ancre_domain::TenantId;
+use ancre_rag::models::openai::OpenAiChatConfig;
+use ancre_testkit::openai::{FakeOpenAi, API_KEY};
 use ancre_testkit::wait::until;
 use chrono::Utc;
 use common::{body, collection, corpus, prefill, problem, settled, upload, TestApp, DEADLINE};
@@ -249,8 +252,8 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         assert_eq!(l[0]["assistant_id"], assistant.as_str());
         assert_eq!(l[0]["conversation_id"], conversation.as_str());
     }
-    // The turn's tokens were reserved with its message, and given back in
-    // the entry that recorded what it used.
+    // The turn's tokens were reserved with its message, and given back once
+    // the turn was recorded, under the key of the turn's release.
     let reserved = line("llm_tokens_reserved");
     assert_eq!(reserved.len(), 2, "{reserved:?}");
     assert!(reserved[0]["quantity"].as_i64().unwrap() >= tokens_in + tokens_out);
@@ -259,7 +262,12 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
         reserved[1]["quantity"].as_i64().unwrap(),
         -reserved[0]["quantity"].as_i64().unwrap()
     );
-    assert_eq!(reserved[1]["key"], line("llm_tokens_in")[0]["key"]);
+    let turn = message[0]["key"]
+        .as_str()
+        .unwrap()
+        .strip_suffix(":message")
+        .unwrap();
+    assert_eq!(reserved[1]["key"], format!("{turn}:tokens-released"));
     assert_eq!(lines.len(), 10, "{lines:#?}");
     // Paginated in the order recorded.
     let page = body(
@@ -523,16 +531,36 @@ async fn settled_tokens(app: &TestApp, tenant: &str) -> i64 {
 
 #[tokio::test]
 async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
-    let app = TestApp::start().await;
+    // Turns that last (a model answering in three pieces a second apart), so
+    // that racing requests are charged while the first is still in flight.
+    let fake = FakeOpenAi::start(8).await;
+    fake.script_answer(&["Built ", "in 1863 ", "[1]."], Duration::from_secs(1));
+    let api_base = fake.base_url();
+    let app = TestApp::start_with(|c| {
+        c.chat = Some(OpenAiChatConfig {
+            api_base,
+            api_key: API_KEY.into(),
+            default_model: "gpt-4o-mini".into(),
+            models: vec![],
+            max_tokens: 500,
+            timeout: Duration::from_secs(30),
+        })
+    })
+    .await;
     let owner = "owner_t";
     let tenant = tenant_id(&app, owner).await;
-    let collection = collection(&app, owner, "Empty").await;
+    let collection = collection(&app, owner, "Lighthouse").await;
+    let note = b"The lighthouse was built in 1863 on the northern cape.".to_vec();
+    let r = upload(&app, owner, &collection, &[("note.txt", note)]).await;
+    let id = body(r).await["documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(settled(&app, owner, &id).await["status"], "indexed");
     let assistant = assistant(&app, owner, &collection).await;
     // One turn, to learn what a turn on this assistant reserves.
-    assert_eq!(
-        ask(&app, owner, &assistant, "Question?").await.status(),
-        200
-    );
+    let question = "When was the lighthouse built?";
+    assert_eq!(ask(&app, owner, &assistant, question).await.status(), 200);
     let used = settled_tokens(&app, &tenant).await;
     let reserve = ledger(&app, owner)
         .await
@@ -541,7 +569,10 @@ async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
         .expect("a reservation line")["quantity"]
         .as_i64()
         .unwrap();
-    assert!(reserve > used, "the reservation bounds what the turn used");
+    assert!(
+        reserve > used + 500,
+        "the reservation bounds the prompt and the answer's cap"
+    );
     // Room for one reservation and a half: one of the racing turns may
     // start, the others are refused before any work.
     let limit = 300_000;
@@ -552,8 +583,9 @@ async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
         limit - used - reserve - reserve / 2,
     )
     .await;
+    let asked = fake.chat_requests().len();
     let answers =
-        futures::future::join_all((0..4).map(|_| ask(&app, owner, &assistant, "Question?"))).await;
+        futures::future::join_all((0..4).map(|_| ask(&app, owner, &assistant, question))).await;
     let mut passed = 0;
     for r in answers {
         match r.status().as_u16() {
@@ -566,6 +598,11 @@ async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
         }
     }
     assert_eq!(passed, 1);
+    assert_eq!(
+        fake.chat_requests().len(),
+        asked + 1,
+        "refused turns asked nothing"
+    );
     // Settled: what was used stays within the quota, nothing stays reserved.
     let total = settled_tokens(&app, &tenant).await;
     assert!(total <= limit, "{total} tokens used of {limit}");
@@ -621,4 +658,80 @@ async fn a_document_that_would_pass_the_page_quota_fails_and_charges_nothing() {
     }
     assert_eq!(indexed, 1, "one page was left");
     assert_total(&app, owner, &tenant, Metric::PagesParsed, 1000).await;
+}
+
+#[tokio::test]
+async fn a_turn_that_never_ended_gives_its_tokens_back_once() {
+    let app = TestApp::start_with(|c| c.token_reservation_expiry = Duration::from_secs(1)).await;
+    let owner = "owner_z";
+    let tenant = tenant_id(&app, owner).await;
+    let collection = collection(&app, owner, "Empty").await;
+    let assistant = assistant(&app, owner, &collection).await;
+    // A turn that ends: released by the recorder, and never again by the sweeper.
+    assert_eq!(
+        ask(&app, owner, &assistant, "Question?").await.status(),
+        200
+    );
+    settled_tokens(&app, &tenant).await;
+    // A turn whose process died after charging it: its message and
+    // reservation are in the period, and nothing will record the turn.
+    let turn = ancre_domain::conversation::TurnId(uuid::Uuid::new_v4());
+    let tenant_id = TenantId(tenant.parse().unwrap());
+    let now = Utc::now();
+    app.server
+        .state
+        .commands
+        .record_usage(
+            ancre_domain::usage::Entry {
+                tenant_id,
+                period: Period::of(now),
+                key: ancre_usage::keys::message(turn),
+                cause: "request:crashed".into(),
+                actor: format!("user:{owner}"),
+                subject: Default::default(),
+                lines: vec![
+                    ancre_domain::usage::UsageLine {
+                        metric: Metric::ChatMessages,
+                        quantity: 1,
+                    },
+                    ancre_domain::usage::UsageLine {
+                        metric: Metric::LlmTokensReserved,
+                        quantity: 7_000,
+                    },
+                ],
+                occurred_at: now,
+            },
+            vec![],
+            &ancre_commands::EventMetadata::for_request(
+                tenant_id,
+                ancre_commands::Actor::User(ancre_domain::UserId::parse(owner).unwrap()),
+                "crashed",
+            ),
+        )
+        .await
+        .unwrap();
+    // Given back after the expiry, by the sweeper, once.
+    settled_tokens(&app, &tenant).await;
+    let releases: Vec<Value> = until("the ledger to show the release", DEADLINE, || async {
+        let lines: Vec<Value> = ledger(&app, owner)
+            .await
+            .into_iter()
+            .filter(|l| l["metric"] == "llm_tokens_reserved" && l["quantity"].as_i64().unwrap() < 0)
+            .collect();
+        (lines.len() == 2).then_some(lines)
+    })
+    .await;
+    let swept = releases
+        .iter()
+        .find(|l| l["key"] == ancre_usage::keys::tokens_released(turn))
+        .expect("the abandoned turn's release");
+    assert_eq!(swept["quantity"], -7_000);
+    assert_eq!(swept["actor"], "system:usage-sweeper");
+    let reserved: i64 = ledger(&app, owner)
+        .await
+        .iter()
+        .filter(|l| l["metric"] == "llm_tokens_reserved")
+        .map(|l| l["quantity"].as_i64().unwrap())
+        .sum();
+    assert_eq!(reserved, 0, "every reservation given back exactly once");
 }

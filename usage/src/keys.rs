@@ -29,10 +29,17 @@ pub fn deleted(document: DocumentId) -> String {
     format!("document:{document}:deleted")
 }
 
-/// The chat-model tokens a turn may use (its prompt and the answer's cap),
-/// reserved when the turn starts and settled when it is recorded.
-pub fn tokens_reserved(turn: TurnId) -> String {
-    format!("turn:{}:tokens-reserved", turn.0)
+/// Giving back a turn's reserved tokens: by the recorder when the turn is
+/// recorded, or by the sweeper when it never was (`reservations`) —
+/// whichever comes first, once.
+pub fn tokens_released(turn: TurnId) -> String {
+    format!("turn:{}:tokens-released", turn.0)
+}
+
+/// The turn a message charge (`message`) names.
+pub fn turn_of_message(key: &str) -> Option<TurnId> {
+    let id = key.strip_prefix("turn:")?.strip_suffix(":message")?;
+    id.parse().ok().map(TurnId)
 }
 
 /// A chat message, charged when the turn starts.

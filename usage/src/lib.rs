@@ -8,6 +8,8 @@
 //! Module map:
 //! - [`recorder`]: the `usage_recorder` process manager.
 //! - [`keys`]: the idempotency keys, shared by the API and the recorder.
+//! - [`reservations`]: gives back the tokens reserved by turns that never ended.
 
 pub mod keys;
 pub mod recorder;
+pub mod reservations;

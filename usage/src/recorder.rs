@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `DocumentEmbedded` | chunks and tokens embedded |
 //! | `DocumentDeleted` | documents −1, storage −bytes |
-//! | `TurnRecorded` | chat-model tokens in and out, the turn's reserved tokens given back; a failed turn gives its message back |
+//! | `TurnRecorded` | chat-model tokens in and out (a failed turn gives its message back); then the turn's reserved tokens given back |
 //!
 //! Each entry's idempotency key names its cause ([`crate::keys`]), so a
 //! replay after a crash — or a rebuild of this process manager — records
@@ -82,15 +82,22 @@ impl Projector for UsageRecorder {
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
         let consumed = if event.aggregate_type == Document::TYPE {
-            document(tx, event).await?
+            document(tx, event).await?.into_iter().collect()
         } else if event.aggregate_type == Conversation::TYPE {
             conversation(tx, event).await?
         } else {
-            None
+            vec![]
         };
-        let Some(consumed) = consumed else {
-            return Ok(());
-        };
+        for consumed in consumed {
+            self.record(event, consumed).await?;
+        }
+        Ok(())
+    }
+}
+
+impl UsageRecorder {
+    /// Records one cause's entry in the period of the event's time.
+    async fn record(&self, event: &StoredEvent, consumed: Consumed) -> Result<(), ProjectionError> {
         if consumed.lines.iter().all(|l| l.quantity == 0) {
             return Ok(());
         }
@@ -173,12 +180,15 @@ async fn document(
     })
 }
 
+/// What a recorded turn consumed, and the tokens it had reserved given
+/// back (an entry of its own, whose key the sweeper of abandoned turns
+/// shares: released once, by whichever comes first).
 async fn conversation(
     tx: &mut PgConnection,
     event: &StoredEvent,
-) -> Result<Option<Consumed>, ProjectionError> {
+) -> Result<Vec<Consumed>, ProjectionError> {
     let ConversationEvent::TurnRecorded { turn, .. } = event.decode::<ConversationEvent>()? else {
-        return Ok(None);
+        return Ok(vec![]);
     };
     let conversation = ConversationId(event.aggregate_uuid()?);
     let assistant: Option<String> = sqlx::query_scalar(
@@ -194,23 +204,28 @@ async fn conversation(
         line(Metric::LlmTokensIn, signed(turn.usage.tokens_in)),
         line(Metric::LlmTokensOut, signed(turn.usage.tokens_out)),
     ];
-    // The tokens reserved when the turn started are given back in the same
-    // entry that records what it used: settled at once, never twice.
-    lines.push(line(
-        Metric::LlmTokensReserved,
-        -signed(turn.usage.tokens_reserved),
-    ));
     if matches!(turn.outcome, TurnOutcome::Failed { .. }) {
         // No answer: the message charged when the turn started is given back.
         lines.push(line(Metric::ChatMessages, -1));
     }
-    Ok(Some(Consumed {
-        key: keys::turn_ended(turn.turn_id),
-        subject: Subject {
-            conversation_id: Some(conversation),
-            assistant_id: assistant.and_then(|a| a.parse().ok()).map(AssistantId),
-            document_id: None,
+    let subject = Subject {
+        conversation_id: Some(conversation),
+        assistant_id: assistant.and_then(|a| a.parse().ok()).map(AssistantId),
+        document_id: None,
+    };
+    Ok(vec![
+        Consumed {
+            key: keys::turn_ended(turn.turn_id),
+            subject: subject.clone(),
+            lines,
         },
-        lines,
-    }))
+        Consumed {
+            key: keys::tokens_released(turn.turn_id),
+            subject,
+            lines: vec![line(
+                Metric::LlmTokensReserved,
+                -signed(turn.usage.tokens_reserved),
+            )],
+        },
+    ])
 }
