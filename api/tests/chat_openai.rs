@@ -8,10 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use ancre_rag::models::openai::OpenAiChatConfig;
-use ancre_testkit::openai::{Failure, FakeOpenAi, API_KEY};
+use ancre_testkit::openai::{Failure, FakeOpenAi};
 use ancre_testkit::wait::until;
-use common::{body, collection, problem, settled, upload, SseReader, TestApp, DEADLINE};
+use common::{
+    body, collection, openai_chat, problem, settled, upload, SseReader, TestApp, DEADLINE,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -32,18 +33,8 @@ struct Setup {
 
 async fn setup() -> Setup {
     let fake = FakeOpenAi::start(8).await;
-    let api_base = fake.base_url();
-    let app = TestApp::start_with(|c| {
-        c.chat = Some(OpenAiChatConfig {
-            api_base,
-            api_key: API_KEY.into(),
-            default_model: "gpt-4o-mini".into(),
-            models: vec!["gpt-4o-mini".into(), "gpt-4.1".into()],
-            max_tokens: MAX_TOKENS,
-            timeout: Duration::from_secs(30),
-        })
-    })
-    .await;
+    let chat = openai_chat(&fake, &["gpt-4.1"], MAX_TOKENS);
+    let app = TestApp::start_with(|c| c.chat = Some(chat)).await;
     app.tenant_of("alice", "Acme").await;
     let notes = collection(&app, "alice", "Notes").await;
     let r = upload(

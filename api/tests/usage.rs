@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use ancre_domain::usage::{usage_id, Metric, Period};
 use ancre_domain::TenantId;
-use ancre_rag::models::openai::OpenAiChatConfig;
-use ancre_testkit::openai::{FakeOpenAi, API_KEY};
+use ancre_testkit::openai::FakeOpenAi;
 use ancre_testkit::wait::until;
 use chrono::Utc;
-use common::{body, collection, corpus, prefill, problem, settled, upload, TestApp, DEADLINE};
+use common::{
+    body, collection, corpus, openai_chat, prefill, problem, settled, upload, TestApp, DEADLINE,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -535,18 +536,8 @@ async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
     // that racing requests are charged while the first is still in flight.
     let fake = FakeOpenAi::start(8).await;
     fake.script_answer(&["Built ", "in 1863 ", "[1]."], Duration::from_secs(1));
-    let api_base = fake.base_url();
-    let app = TestApp::start_with(|c| {
-        c.chat = Some(OpenAiChatConfig {
-            api_base,
-            api_key: API_KEY.into(),
-            default_model: "gpt-4o-mini".into(),
-            models: vec![],
-            max_tokens: 500,
-            timeout: Duration::from_secs(30),
-        })
-    })
-    .await;
+    let chat = openai_chat(&fake, &[], 500);
+    let app = TestApp::start_with(|c| c.chat = Some(chat)).await;
     let owner = "owner_t";
     let tenant = tenant_id(&app, owner).await;
     let collection = collection(&app, owner, "Lighthouse").await;

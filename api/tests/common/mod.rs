@@ -361,6 +361,24 @@ impl SseReader {
     }
 }
 
+/// Chat settings whose remote model is `fake` (OpenAI's wire protocol):
+/// `gpt-4o-mini` by default, `also` listed besides, answers capped at
+/// `max_tokens`.
+pub fn openai_chat(
+    fake: &ancre_testkit::openai::FakeOpenAi,
+    also: &[&str],
+    max_tokens: u32,
+) -> ancre_rag::models::openai::OpenAiChatConfig {
+    ancre_rag::models::openai::OpenAiChatConfig {
+        api_base: fake.base_url(),
+        api_key: ancre_testkit::openai::API_KEY.into(),
+        default_model: "gpt-4o-mini".into(),
+        models: also.iter().map(|m| m.to_string()).collect(),
+        max_tokens,
+        timeout: Duration::from_secs(30),
+    }
+}
+
 /// Usage recorded directly in the tenant's current period, as if consumed earlier.
 pub async fn prefill(
     app: &TestApp,
