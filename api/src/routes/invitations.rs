@@ -71,7 +71,7 @@ fn person(who: &Principal) -> ApiResult<UserId> {
 }
 
 /// Sends `command` to `tenant` on behalf of `who`, then waits for the read
-/// models it changes.
+/// models of members and invitations (the member routes use it too).
 pub(crate) async fn run(
     state: &AppState,
     who: &Principal,

@@ -3,10 +3,8 @@
 //! accepts: `routes::invitations`), change and remove them (a tenant keeps
 //! at least one owner: the aggregate refuses otherwise).
 
-use ancre_commands::EventMetadata;
 use ancre_domain::tenant::TenantCommand;
 use ancre_domain::{Role, UserId};
-use ancre_projections::projectors::tenants::NAME as TENANTS;
 use ancre_projections::read::{self, tenants::MemberView};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::invitations::InvitationResponse;
+use super::invitations::{run, InvitationResponse};
 use super::RequestId;
 use crate::app::AppState;
 use crate::auth::permission::{Owner, WorkspaceUser};
@@ -76,24 +74,6 @@ fn user(raw: &str) -> ApiResult<UserId> {
         .ok_or_else(|| ApiError::Validation("the user id is empty or too long".into()))
 }
 
-async fn run(
-    state: &AppState,
-    ctx: &TenantContext,
-    request: RequestId,
-    command: TenantCommand,
-) -> ApiResult<()> {
-    let tenant = ctx.tenant_id();
-    let at = state
-        .commands
-        .tenant(
-            tenant,
-            command,
-            &EventMetadata::for_request(tenant, ctx.principal.actor(), request.0),
-        )
-        .await?;
-    state.caught_up(at, &[TENANTS]).await
-}
-
 async fn member(state: &AppState, ctx: &TenantContext, user: &UserId) -> ApiResult<MemberResponse> {
     read::tenants::members(&state.pool, ctx.tenant_id())
         .await?
@@ -128,7 +108,7 @@ pub async fn invite(
     let user_id = user(&body.user_id)?;
     let role = role(&body.role)?;
     let tenant = ctx.tenant_id();
-    super::invitations::run(
+    run(
         &state,
         &ctx.principal,
         tenant,
@@ -162,7 +142,8 @@ pub async fn change_role(
     let role = role(&body.role)?;
     run(
         &state,
-        &ctx,
+        &ctx.principal,
+        ctx.tenant_id(),
         request,
         TenantCommand::ChangeMemberRole {
             user_id: user_id.clone(),
@@ -185,7 +166,8 @@ pub async fn remove(
     let user_id = user(&user_id)?;
     run(
         &state,
-        &ctx,
+        &ctx.principal,
+        ctx.tenant_id(),
         request,
         TenantCommand::RemoveMember { user_id },
     )
