@@ -5,7 +5,7 @@
 use ancre_domain::assistant::{
     AssistantChanges, AssistantCommand, AssistantSettings, RetrievalSettings,
 };
-use ancre_domain::{AssistantId, CollectionId, Role};
+use ancre_domain::{AssistantId, CollectionId};
 use ancre_projections::projectors::assistants::NAME as ASSISTANTS;
 use ancre_projections::read::{self, assistants::AssistantView};
 use axum::extract::{Query, State};
@@ -170,7 +170,6 @@ pub async fn create(
     request: RequestId,
     ApiJson(body): ApiJson<CreateAssistant>,
 ) -> ApiResult<impl IntoResponse> {
-    ctx.require(Role::can_use_workspace, "create assistants")?;
     let model = body
         .model
         .unwrap_or_else(|| state.chat.default_model().to_owned());
@@ -250,7 +249,6 @@ pub async fn update(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<UpdateAssistant>,
 ) -> ApiResult<Json<AssistantResponse>> {
-    ctx.require(Role::can_use_workspace, "change assistants")?;
     let id = AssistantId(id);
     read_back(&state, &ctx, id).await?;
     if let Some(model) = &body.model {
@@ -292,7 +290,6 @@ pub async fn delete(
     request: RequestId,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    ctx.require(Role::can_use_workspace, "delete assistants")?;
     let id = AssistantId(id);
     read_back(&state, &ctx, id).await?;
     let at = state

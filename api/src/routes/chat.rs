@@ -14,7 +14,7 @@ use std::convert::Infallible;
 
 use ancre_domain::conversation::{Citation, TurnId, TurnOutcome, MAX_QUESTION_CHARS};
 use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
-use ancre_domain::{AssistantId, ConversationId, Role};
+use ancre_domain::{AssistantId, ConversationId};
 use ancre_projections::read;
 use ancre_rag::prompt::{PastTurn, HISTORY_TURNS};
 use ancre_rag::{ChatEvent, Question};
@@ -130,7 +130,6 @@ async fn start(
     assistant_id: Uuid,
     body: ChatRequest,
 ) -> ApiResult<(ConversationId, TurnRequest)> {
-    ctx.require(Role::can_use_workspace, "chat with assistants")?;
     let assistant_id = AssistantId(assistant_id);
     let assistant = read::assistants::get(&state.pool, ctx.tenant_id(), assistant_id)
         .await?

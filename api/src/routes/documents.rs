@@ -9,7 +9,7 @@
 use ancre_commands::{CommandError, EventMetadata, LogPosition};
 use ancre_domain::document::{document_id_for, DocumentCommand, DocumentError};
 use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
-use ancre_domain::{CollectionId, DocumentId, Role};
+use ancre_domain::{CollectionId, DocumentId};
 use ancre_ingestion::{detect, storage};
 use ancre_projections::projectors::documents::NAME as DOCUMENTS;
 use ancre_projections::read::{self, documents::DocumentView};
@@ -206,7 +206,6 @@ pub async fn upload(
     headers: axum::http::HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    ctx.require(Role::can_use_workspace, "upload documents")?;
     let collection = CollectionId(collection_id);
     read::collections::get(&state.pool, ctx.tenant_id(), collection)
         .await?
@@ -657,7 +656,6 @@ pub async fn delete(
     request: RequestId,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
-    ctx.require(Role::can_use_workspace, "delete documents")?;
     find(&state, &ctx, id).await?;
     let at = state
         .commands
