@@ -103,23 +103,32 @@ pub async fn precheck(
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("loading the usage period: {e}")))?;
     let plan = ctx.tenant.plan;
-    for &quota in quotas {
-        let (used, limit) = (usage.used(quota), plan.limit(quota));
-        let needed = match needs {
-            Some((q, amount)) if q == quota => amount.max(1),
-            _ => 1,
+    for limit in plan.limits(quotas) {
+        let added = match needs {
+            Some((quota, amount)) if quota == limit.quota => {
+                i64::try_from(amount).unwrap_or(i64::MAX)
+            }
+            _ => 0,
         };
-        if used.saturating_add(needed) > limit {
-            return Err(ApiError::OverQuota(OverQuota {
-                quota,
-                plan,
-                limit,
-                used,
-                resets_at: quota.is_monthly().then(|| period.ends_at()),
-            }));
-        }
+        usage
+            .check(&limit, added)
+            .map_err(|refused| over_quota(refused, plan, period))?;
     }
     Ok(())
+}
+
+/// A refusal of the usage aggregate, as the client reads it.
+fn over_quota(refused: UsageError, plan: Plan, period: Period) -> ApiError {
+    match refused {
+        UsageError::OverQuota { quota, limit, used } => ApiError::OverQuota(OverQuota {
+            quota,
+            plan,
+            limit,
+            used,
+            resets_at: quota.is_monthly().then(|| period.ends_at()),
+        }),
+        other => ApiError::Internal(anyhow::anyhow!("usage: {other}")),
+    }
 }
 
 /// Records `charge` in the tenant's current period under its plan's limits.
@@ -148,14 +157,8 @@ pub async fn charge(
         .await
     {
         Ok(_) => Ok(()),
-        Err(CommandError::Rejected(UsageError::OverQuota { quota, limit, used })) => {
-            Err(ApiError::OverQuota(OverQuota {
-                quota,
-                plan,
-                limit,
-                used,
-                resets_at: quota.is_monthly().then(|| period.ends_at()),
-            }))
+        Err(CommandError::Rejected(refused @ UsageError::OverQuota { .. })) => {
+            Err(over_quota(refused, plan, period))
         }
         Err(other) => Err(other.into()),
     }

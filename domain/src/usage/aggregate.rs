@@ -91,26 +91,12 @@ impl Usage {
             return Err(UsageError::Empty);
         }
         for limit in limits {
-            let used = self.used(limit.quota);
             let added: i64 = lines
                 .iter()
                 .filter(|l| limit.quota.metrics().contains(&l.metric))
                 .map(|l| l.quantity)
                 .sum();
-            let over = match added {
-                // Giving back is never refused.
-                ..0 => false,
-                // Consumption of a size not known yet: only while some is left.
-                0 => used >= limit.limit,
-                _ => used.saturating_add(added as u64) > limit.limit,
-            };
-            if over {
-                return Err(UsageError::OverQuota {
-                    quota: limit.quota,
-                    limit: limit.limit,
-                    used,
-                });
-            }
+            self.check(limit, added)?;
         }
         Ok(vec![UsageEvent::UsageRecorded {
             key: entry.key,
@@ -120,6 +106,26 @@ impl Usage {
             lines,
             occurred_at: entry.occurred_at,
         }])
+    }
+
+    /// Whether `added` (of the quota's metrics) fits within `limit` now:
+    /// giving back always does; consumption of a size not known yet (0)
+    /// only while some is left.
+    pub fn check(&self, limit: &Limit, added: i64) -> Result<(), UsageError> {
+        let used = self.used(limit.quota);
+        let over = match added {
+            ..0 => false,
+            0 => used >= limit.limit,
+            _ => used.saturating_add(added as u64) > limit.limit,
+        };
+        if over {
+            return Err(UsageError::OverQuota {
+                quota: limit.quota,
+                limit: limit.limit,
+                used,
+            });
+        }
+        Ok(())
     }
 
     /// Applies one event to the state.
