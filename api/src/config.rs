@@ -255,6 +255,24 @@ fn optional<T: std::str::FromStr>(name: &str) -> Result<Option<T>, ConfigError> 
         .transpose()
 }
 
+/// `name` parsed when set, `default` otherwise; refused below 1 (a count or
+/// a number of seconds for which 0 would mean nothing works).
+fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(
+    name: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    let value = parse(name, default)?;
+    if value < T::from(1) {
+        return Err(ConfigError(format!("{name} must be at least 1")));
+    }
+    Ok(value)
+}
+
+/// A number of seconds, as [`positive`].
+fn positive_secs(name: &str, default: Duration) -> Result<Duration, ConfigError> {
+    positive(name, default.as_secs()).map(Duration::from_secs)
+}
+
 fn list(name: &str) -> Vec<String> {
     var(name)
         .map(|v| {
@@ -349,12 +367,7 @@ fn openai_chat() -> Result<OpenAiChatConfig, ConfigError> {
     if !models.contains(&default_model) {
         models.insert(0, default_model.clone());
     }
-    let max_tokens = parse("ANCRE_CHAT_MAX_TOKENS", 1024u32)?;
-    if max_tokens == 0 {
-        return Err(ConfigError(
-            "ANCRE_CHAT_MAX_TOKENS must be at least 1".into(),
-        ));
-    }
+    let max_tokens = positive("ANCRE_CHAT_MAX_TOKENS", 1024u32)?;
     Ok(OpenAiChatConfig {
         api_base,
         api_key,
@@ -369,48 +382,23 @@ fn openai_chat() -> Result<OpenAiChatConfig, ConfigError> {
 /// how many connections are served at once.
 fn connection_limits() -> Result<crate::serve::ConnectionLimits, ConfigError> {
     let defaults = crate::serve::ConnectionLimits::default();
-    let seconds = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
-        match parse(name, default.as_secs())? {
-            0 => Err(ConfigError(format!("{name} must be at least 1"))),
-            secs => Ok(Duration::from_secs(secs)),
-        }
-    };
-    let limits = crate::serve::ConnectionLimits {
-        header_read_timeout: seconds(
+    Ok(crate::serve::ConnectionLimits {
+        header_read_timeout: positive_secs(
             "ANCRE_HEADER_READ_TIMEOUT_SECS",
             defaults.header_read_timeout,
         )?,
-        request_timeout: seconds("ANCRE_REQUEST_TIMEOUT_SECS", defaults.request_timeout)?,
-        max_connections: parse("ANCRE_MAX_CONNECTIONS", defaults.max_connections)?,
-    };
-    if limits.max_connections == 0 {
-        return Err(ConfigError(
-            "ANCRE_MAX_CONNECTIONS must be at least 1".into(),
-        ));
-    }
-    Ok(limits)
+        request_timeout: positive_secs("ANCRE_REQUEST_TIMEOUT_SECS", defaults.request_timeout)?,
+        max_connections: positive("ANCRE_MAX_CONNECTIONS", defaults.max_connections)?,
+    })
 }
 
 /// How live document feeds end (see `Config::feed_limits`).
 fn feed_limits() -> Result<crate::routes::document_feed::FeedLimits, ConfigError> {
     let defaults = crate::routes::document_feed::FeedLimits::default();
-    let positive = |name: &str, default: u64| -> Result<u64, ConfigError> {
-        match parse(name, default)? {
-            0 => Err(ConfigError(format!("{name} must be at least 1"))),
-            n => Ok(n),
-        }
-    };
     Ok(crate::routes::document_feed::FeedLimits {
-        recheck: Duration::from_secs(positive(
-            "ANCRE_FEED_RECHECK_SECS",
-            defaults.recheck.as_secs(),
-        )?),
-        max_lifetime: Duration::from_secs(positive(
-            "ANCRE_FEED_MAX_SECS",
-            defaults.max_lifetime.as_secs(),
-        )?),
-        max_per_tenant: positive("ANCRE_FEED_MAX_PER_TENANT", defaults.max_per_tenant as u64)?
-            as usize,
+        recheck: positive_secs("ANCRE_FEED_RECHECK_SECS", defaults.recheck)?,
+        max_lifetime: positive_secs("ANCRE_FEED_MAX_SECS", defaults.max_lifetime)?,
+        max_per_tenant: positive("ANCRE_FEED_MAX_PER_TENANT", defaults.max_per_tenant)?,
     })
 }
 
@@ -670,6 +658,30 @@ mod tests {
             let err = Config::from_env().unwrap_err().to_string();
             assert!(err.contains("ANCRE_SEARCH_THREADS"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn counts_and_durations_that_must_be_positive_refuse_zero() {
+        std::env::set_var("DATABASE_URL", "postgres://localhost/ancre");
+        for name in [
+            "ANCRE_HEADER_READ_TIMEOUT_SECS",
+            "ANCRE_REQUEST_TIMEOUT_SECS",
+            "ANCRE_MAX_CONNECTIONS",
+            "ANCRE_FEED_RECHECK_SECS",
+            "ANCRE_FEED_MAX_SECS",
+            "ANCRE_FEED_MAX_PER_TENANT",
+        ] {
+            std::env::set_var(name, "0");
+            let err = Config::from_env().unwrap_err().to_string();
+            assert!(err.contains(&format!("{name} must be at least 1")), "{err}");
+            std::env::set_var(name, "7");
+        }
+        let config = Config::from_env().unwrap();
+        assert_eq!(
+            config.connection_limits.request_timeout,
+            Duration::from_secs(7)
+        );
+        assert_eq!(config.feed_limits.max_per_tenant, 7);
     }
 
     #[test]
