@@ -148,8 +148,11 @@ impl ChatModels {
             Some(remote) => {
                 let config = remote.config();
                 let mut models = vec![EXTRACTIVE_MODEL.to_owned(), config.default_model.clone()];
-                models.extend(config.models.iter().cloned());
-                models.dedup();
+                for model in &config.models {
+                    if !models.contains(model) {
+                        models.push(model.clone());
+                    }
+                }
                 format!(
                     "this deployment serves {} (ANCRE_CHAT_MODELS)",
                     models
@@ -160,5 +163,29 @@ impl ChatModels {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_hint_names_each_served_model_once() {
+        let models = ChatModels::with_endpoint(openai::OpenAiChatConfig {
+            api_base: "http://127.0.0.1:9/v1".into(),
+            api_key: String::new(),
+            default_model: "gpt-4o-mini".into(),
+            models: vec!["gpt-4.1".into(), "gpt-4o-mini".into()],
+            max_tokens: 100,
+            timeout: Duration::from_secs(1),
+        });
+        assert_eq!(
+            models.available_models_hint(),
+            "this deployment serves \"extractive\", \"gpt-4o-mini\", \"gpt-4.1\" (ANCRE_CHAT_MODELS)"
+        );
+        assert!(models.serves("gpt-4.1") && !models.serves("o1-pro"));
     }
 }
