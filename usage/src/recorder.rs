@@ -17,7 +17,9 @@
 //! here, and a turn's message only given back when it failed. A document's
 //! pages are charged by the parse stage under the monthly quota before it
 //! reports `DocumentParsed` (`ancre_ingestion::pipeline::page_quota`); a
-//! turn's reserved tokens are settled here, in the entry of its end.
+//! turn's reserved tokens are given back here, in an entry after the one of
+//! its end, under the key the sweeper of abandoned turns shares
+//! (`crate::reservations`).
 
 use std::sync::Arc;
 

@@ -34,34 +34,43 @@ fn io(key: &str) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
     }
 }
 
-#[async_trait]
-impl ObjectStore for LocalFolder {
-    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+impl LocalFolder {
+    /// Puts at `key` what `write` writes to a temporary file beside it,
+    /// then renames it in place: a reader sees the old object or the new
+    /// one, never a part; a failed write leaves nothing behind.
+    async fn place<F, Fut>(&self, key: &str, write: F) -> Result<(), StorageError>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = std::io::Result<()>>,
+    {
         let path = self.path(key)?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io(key))?;
         }
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, bytes).await.map_err(io(key))?;
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
+        let written = match write(tmp.clone()).await {
+            Ok(()) => tokio::fs::rename(&tmp, &path).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(io(key)(e));
         }
         Ok(())
     }
+}
+
+#[async_trait]
+impl ObjectStore for LocalFolder {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        self.place(key, |tmp| tokio::fs::write(tmp, bytes)).await
+    }
 
     async fn put_file(&self, key: &str, source: &std::path::Path) -> Result<(), StorageError> {
-        let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io(key))?;
-        }
-        let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::copy(source, &tmp).await.map_err(io(key))?;
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io(key)(e));
-        }
-        Ok(())
+        self.place(key, |tmp| async move {
+            tokio::fs::copy(source, tmp).await.map(|_| ())
+        })
+        .await
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
