@@ -10,13 +10,14 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ancre_domain::usage::{usage_id, Metric, Period};
+use ancre_domain::usage::{usage_id, Metric, Period, UsageLine};
 use ancre_domain::TenantId;
 use ancre_testkit::openai::FakeOpenAi;
 use ancre_testkit::wait::until;
 use chrono::Utc;
 use common::{
-    body, collection, corpus, openai_chat, prefill, problem, settled, upload, TestApp, DEADLINE,
+    body, collection, corpus, openai_chat, prefill, problem, record_usage, settled, upload,
+    TestApp, DEADLINE,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -667,40 +668,17 @@ async fn a_turn_that_never_ended_gives_its_tokens_back_once() {
     // A turn whose process died after charging it: its message and
     // reservation are in the period, and nothing will record the turn.
     let turn = ancre_domain::conversation::TurnId(uuid::Uuid::new_v4());
-    let tenant_id = TenantId(tenant.parse().unwrap());
-    let now = Utc::now();
-    app.server
-        .state
-        .commands
-        .record_usage(
-            ancre_domain::usage::Entry {
-                tenant_id,
-                period: Period::of(now),
-                key: ancre_usage::keys::message(turn),
-                cause: "request:crashed".into(),
-                actor: format!("user:{owner}"),
-                subject: Default::default(),
-                lines: vec![
-                    ancre_domain::usage::UsageLine {
-                        metric: Metric::ChatMessages,
-                        quantity: 1,
-                    },
-                    ancre_domain::usage::UsageLine {
-                        metric: Metric::LlmTokensReserved,
-                        quantity: 7_000,
-                    },
-                ],
-                occurred_at: now,
-            },
-            vec![],
-            &ancre_commands::EventMetadata::for_request(
-                tenant_id,
-                ancre_commands::Actor::User(ancre_domain::UserId::parse(owner).unwrap()),
-                "crashed",
-            ),
-        )
-        .await
-        .unwrap();
+    let reservation = vec![
+        UsageLine {
+            metric: Metric::ChatMessages,
+            quantity: 1,
+        },
+        UsageLine {
+            metric: Metric::LlmTokensReserved,
+            quantity: 7_000,
+        },
+    ];
+    record_usage(&app, &tenant, ancre_usage::keys::message(turn), reservation).await;
     // Given back after the expiry, by the sweeper, once.
     settled_tokens(&app, &tenant).await;
     let releases: Vec<Value> = until("the ledger to show the release", DEADLINE, || async {

@@ -386,6 +386,24 @@ pub async fn prefill(
     metric: ancre_domain::usage::Metric,
     quantity: i64,
 ) {
+    let line = ancre_domain::usage::UsageLine { metric, quantity };
+    record_usage(
+        app,
+        tenant,
+        format!("prefill:{}", metric.as_str()),
+        vec![line],
+    )
+    .await;
+}
+
+/// An entry recorded directly in the tenant's current period under `key`,
+/// as something of the past left it (no limit checked).
+pub async fn record_usage(
+    app: &TestApp,
+    tenant: &str,
+    key: String,
+    lines: Vec<ancre_domain::usage::UsageLine>,
+) {
     let tenant = ancre_domain::TenantId(tenant.parse().unwrap());
     let now = chrono::Utc::now();
     app.server
@@ -395,11 +413,11 @@ pub async fn prefill(
             ancre_domain::usage::Entry {
                 tenant_id: tenant,
                 period: ancre_domain::usage::Period::of(now),
-                key: format!("prefill:{}", metric.as_str()),
+                key,
                 cause: "test:prefill".into(),
                 actor: "system:test".into(),
                 subject: Default::default(),
-                lines: vec![ancre_domain::usage::UsageLine { metric, quantity }],
+                lines,
                 occurred_at: now,
             },
             vec![],
