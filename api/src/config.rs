@@ -291,13 +291,20 @@ fn list(name: &str) -> Vec<String> {
 pub struct QdrantConfig {
     pub url: String,
     pub api_key: Option<String>,
+    /// `ANCRE_QDRANT_COLLECTION_PREFIX`: the start of the collections' names
+    /// (one per embedding model), so that deployments can share a server.
+    pub collection_prefix: String,
 }
+
+/// The default of `ANCRE_QDRANT_COLLECTION_PREFIX`.
+pub const QDRANT_COLLECTION_PREFIX: &str = "ancre-chunks";
 
 /// Without the key: configurations get logged.
 impl std::fmt::Debug for QdrantConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QdrantConfig")
             .field("url", &self.url)
+            .field("collection_prefix", &self.collection_prefix)
             .finish_non_exhaustive()
     }
 }
@@ -536,6 +543,8 @@ impl Config {
             qdrant: var("ANCRE_QDRANT_URL").map(|url| QdrantConfig {
                 url,
                 api_key: var("ANCRE_QDRANT_API_KEY"),
+                collection_prefix: var("ANCRE_QDRANT_COLLECTION_PREFIX")
+                    .unwrap_or_else(|| QDRANT_COLLECTION_PREFIX.into()),
             }),
             data_dir,
             max_upload_bytes: parse("ANCRE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
@@ -781,6 +790,7 @@ mod tests {
         config.qdrant = Some(QdrantConfig {
             url: "http://qdrant:6334".into(),
             api_key: Some("QDRANTSECRET4".into()),
+            collection_prefix: QDRANT_COLLECTION_PREFIX.into(),
         });
         config.chat = Some(OpenAiChatConfig {
             api_base: "https://api.openai.com/v1".into(),

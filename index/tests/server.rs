@@ -1,41 +1,27 @@
-//! The Qdrant server twin, against a real server when `QDRANT_URL` (gRPC,
-//! e.g. `http://localhost:6334`) is set. No registry ships the server, so CI
-//! runs without it: each test then says it was skipped.
+//! The Qdrant server twin, against the real Qdrant server `make test` starts
+//! (`ANCRE_TEST_QDRANT_URL`, gRPC; `scripts/qdrant.sh`).
 
 mod common;
 
 use ancre_index::{QdrantServerIndex, SearchIndex};
 use common::*;
 
-/// A fresh collection (unique prefix) on the server, or `None` to skip.
-fn server(rt: &tokio::runtime::Runtime, test: &str) -> Option<QdrantServerIndex> {
-    let Ok(url) = std::env::var("QDRANT_URL") else {
-        eprintln!("SKIPPED {test}: QDRANT_URL is not set (no Qdrant server to test against)");
-        return None;
-    };
+/// A fresh collection (unique prefix) on the test server.
+fn server(rt: &tokio::runtime::Runtime) -> QdrantServerIndex {
+    let url = std::env::var("ANCRE_TEST_QDRANT_URL").expect(
+        "ANCRE_TEST_QDRANT_URL is not set: run the tests with `make test` (it starts a Qdrant server)",
+    );
     let prefix = format!("ancre-test-{}", ancre_index::Uuid::new_v4().simple());
-    let index = QdrantServerIndex::connect(
-        rt.handle().clone(),
-        &url,
-        std::env::var("QDRANT_API_KEY").ok(),
-        &prefix,
-        MODEL,
-        DIM,
-    )
-    .expect("connect to the Qdrant server");
+    let index = QdrantServerIndex::connect(rt.handle().clone(), &url, None, &prefix, MODEL, DIM)
+        .expect("connect to the Qdrant server");
     index.upsert(&fixture()).unwrap();
-    Some(index)
+    index
 }
 
 #[test]
 fn the_server_twin_keeps_tenants_apart_and_deletes_exactly() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some(index) = server(
-        &rt,
-        "the_server_twin_keeps_tenants_apart_and_deletes_exactly",
-    ) else {
-        return;
-    };
+    let index = server(&rt);
     let text = "Le rapport confidentiel du locataire A mentionne la société Zorglub.";
     let vector = unit(seed_of(DOC_A, 2));
     let own = index

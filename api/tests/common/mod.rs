@@ -244,6 +244,17 @@ pub fn s3_config() -> ancre_ingestion::storage::S3Config {
     }
 }
 
+/// The Qdrant server `make test` starts, with collections of this test's own.
+pub fn qdrant_config() -> ancre_api::config::QdrantConfig {
+    ancre_api::config::QdrantConfig {
+        url: std::env::var("ANCRE_TEST_QDRANT_URL").expect(
+            "ANCRE_TEST_QDRANT_URL is not set: run the tests with `make test` (it starts a Qdrant server)",
+        ),
+        api_key: None,
+        collection_prefix: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+    }
+}
+
 /// Embedding on a busy 2-core machine is slow: generous, but bounded.
 pub const DEADLINE: Duration = Duration::from_secs(300);
 
