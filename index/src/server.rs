@@ -65,8 +65,11 @@ impl QdrantServerIndex {
                 "a model name and a positive dimension are required".into(),
             ));
         }
+        // The client's version check prints to stdout and changes nothing:
+        // the server is tested (tests run against 1.18).
         let client = Qdrant::from_url(url)
             .api_key(api_key)
+            .skip_compatibility_check()
             .build()
             .map_err(|e| IndexError::engine(format!("connect to Qdrant at {url}"), e))?;
         let digest = Sha256::digest(model.as_bytes());
@@ -105,7 +108,8 @@ impl QdrantServerIndex {
                     schema::SPARSE,
                     SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
                 );
-                self.client
+                let created = self
+                    .client
                     .create_collection(
                         CreateCollectionBuilder::new(&self.collection)
                             .vectors_config(dense)
@@ -117,8 +121,19 @@ impl QdrantServerIndex {
                                     .always_ram(true),
                             ),
                     )
-                    .await
-                    .map_err(|e| IndexError::engine("create the collection", e))?;
+                    .await;
+                // Processes starting together race to create it: one wins,
+                // the others find it there.
+                if let Err(e) = created {
+                    let exists = self
+                        .client
+                        .collection_exists(&self.collection)
+                        .await
+                        .map_err(|e| IndexError::engine("check the collection", e))?;
+                    if !exists {
+                        return Err(IndexError::engine("create the collection", e));
+                    }
+                }
             }
             // Idempotent: an existing index is left as it is; one of another
             // type (keyword, before uuid indexes) is replaced by the server.

@@ -1,5 +1,7 @@
 //! Test support (a dev-dependency only): real services for tests.
 //!
+//! - [`kafka`]: the Kafka-API broker `make test` starts, read by a plain
+//!   consumer (`ANCRE_TEST_KAFKA_BROKERS`).
 //! - [`pg`]: a fresh PostgreSQL database per test, copied from a migrated
 //!   template, on the cluster `make test` starts (`ANCRE_TEST_DATABASE_URL`).
 //! - [`jwks`]: a local server that speaks Clerk's JWKS protocol, with an RSA
@@ -12,6 +14,7 @@
 //!   synchronise).
 
 pub mod jwks;
+pub mod kafka;
 pub mod openai;
 pub mod openai_chat;
 pub mod pg;

@@ -42,6 +42,11 @@ impl TestApp {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_as(ancre_api::app::Role::All, tweak).await
+    }
+
+    /// A server that runs only what `role` says (the others run elsewhere).
+    pub async fn start_as(role: ancre_api::app::Role, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new().await;
         let key = SigningKey::generate("kid-1");
         let jwks = JwksServer::start(&[&key]).await;
@@ -57,7 +62,9 @@ impl TestApp {
         config.pdf_worker = Some(env!("CARGO_BIN_EXE_ancre").into());
         tweak(&mut config);
         let data = RemoveOnDrop(config.data_dir.clone());
-        let server = ancre_api::app::start(config).await.expect("server starts");
+        let server = ancre_api::app::start_as(config, role)
+            .await
+            .expect("server starts");
         TestApp {
             db,
             server,
