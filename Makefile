@@ -116,6 +116,9 @@ bench: assets
 	  export DATABASE_URL=$$(scripts/pg.sh start .data/bench-pg 54331); \
 	fi; \
 	$(CARGO) build --release -p ancre-api -p ancre-bench; \
+	if [ -z "$$ANCRE_BENCH_KAFKA_BROKERS" ]; then \
+	  export ANCRE_BENCH_KAFKA_BROKERS=$$(scripts/kafka.sh start .data/bench-kafka 9194); \
+	fi; \
 	ANCRE_PDF_WORKER=$${CARGO_TARGET_DIR:-target}/release/ancre \
 	  $${CARGO_TARGET_DIR:-target}/release/ancre-bench --out bench-results $(BENCH_ARGS)
 
@@ -129,4 +132,5 @@ stop:
 	-scripts/s3.sh stop .data/test-s3
 	-scripts/qdrant.sh stop .data/test-qdrant
 	-scripts/kafka.sh stop .data/test-kafka
+	-scripts/kafka.sh stop .data/bench-kafka
 	-scripts/s3.sh stop .data/test-s3

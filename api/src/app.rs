@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ancre_commands::{Actor, Commands, EventMetadata, LogPosition};
 use ancre_domain::tenant::{TenantCommand, TenantError};
+use ancre_projections::deliveries::Source;
 use ancre_projections::lag::LagHistogram;
 use ancre_projections::{projectors, Engine, EngineConfig, Progress};
 use anyhow::Context as _;
@@ -296,6 +297,9 @@ pub enum Role {
     Worker {
         projectors: ProjectorSelection,
         pipeline: bool,
+        /// Where its projectors' events come from: the log, or Kafka
+        /// (`--source kafka`: every selected projector but the relay).
+        source: Source,
     },
 }
 
@@ -327,6 +331,16 @@ impl Role {
     /// The projectors of `all` this process runs; an unknown name is an error.
     fn select(&self, all: Vec<Arc<dyn Projector>>) -> anyhow::Result<Vec<Arc<dyn Projector>>> {
         let wanted = match self {
+            Role::Worker {
+                projectors: ProjectorSelection::All,
+                source: Source::Kafka,
+                ..
+            } => {
+                return Ok(all
+                    .into_iter()
+                    .filter(|p| ancre_relay::feed::can_feed(p.as_ref()).is_ok())
+                    .collect())
+            }
             Role::All
             | Role::Worker {
                 projectors: ProjectorSelection::All,
@@ -383,13 +397,31 @@ pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
     };
     let every = all_projectors(&config, store.clone(), commands.clone(), index.clone())?;
     let deployment_projectors: Vec<&'static str> = every.iter().map(|p| p.name()).collect();
+    let selected = role.select(every)?;
+    let (from_log, from_kafka) = match &role {
+        Role::Worker {
+            source: Source::Kafka,
+            ..
+        } => {
+            let Some(kafka) = config.kafka.clone() else {
+                anyhow::bail!("--source kafka needs ANCRE_KAFKA_BROKERS");
+            };
+            for p in &selected {
+                ancre_relay::feed::can_feed(p.as_ref()).map_err(|why| {
+                    anyhow::anyhow!("{} cannot be fed from Kafka: {why}", p.name())
+                })?;
+            }
+            (Vec::new(), Some((kafka, selected)))
+        }
+        _ => (selected, None),
+    };
     let engine = Engine::new(
         pool.clone(),
         EngineConfig {
             poll_interval: config.projector_poll_interval,
             ..EngineConfig::default()
         },
-        role.select(every)?,
+        from_log,
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let (embedder, local_model) = embedder_with_tokenizer(&config);
@@ -435,12 +467,23 @@ pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
         feeds: Default::default(),
     };
     let mut stop_engine = shutdown_rx.clone();
+    let feed = from_kafka.map(|(kafka, projectors)| {
+        tokio::spawn(ancre_relay::feed::run(
+            pool.clone(),
+            kafka,
+            projectors,
+            shutdown_rx.clone(),
+        ))
+    });
     let engine = tokio::spawn(async move {
         engine
             .run(async move {
                 let _ = stop_engine.changed().await;
             })
             .await;
+        if let Some(feed) = feed {
+            let _ = feed.await;
+        }
         engine_running.store(false, Ordering::SeqCst);
     });
 

@@ -3,6 +3,8 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use ancre_projections::deliveries::Source;
+
 use crate::app::{ProjectorSelection, Role};
 use crate::config::Config;
 
@@ -37,6 +39,11 @@ pub enum Command {
         /// Do not run pipeline workers (parsing and embedding documents).
         #[arg(long)]
         no_pipeline: bool,
+        /// Where the projectors' events come from: `log` (PostgreSQL), or
+        /// `kafka` (the topics the relay publishes; needs ANCRE_KAFKA_BROKERS;
+        /// every projector but the relay can).
+        #[arg(long, value_enum, default_value_t = FeedSource::Log)]
+        source: FeedSource,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -45,6 +52,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FeedSource {
+    Log,
+    Kafka,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -82,6 +95,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Worker {
             projectors,
             no_pipeline,
+            source,
         } => {
             let projectors = match projectors.trim() {
                 "all" => ProjectorSelection::All,
@@ -97,6 +111,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let role = Role::Worker {
                 projectors,
                 pipeline: !no_pipeline,
+                source: match source {
+                    FeedSource::Log => Source::Log,
+                    FeedSource::Kafka => Source::Kafka,
+                },
             };
             crate::app::start_as(config, role)
                 .await?
@@ -124,13 +142,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 ProjectionsCommand::Status => {
                     let statuses = ancre_projections::status::status(&pool, &names).await?;
                     println!(
-                        "{:<20} {:>12} {:>10} {:>12}  updated",
-                        "projector", "position", "behind", "lag (s)"
+                        "{:<20} {:<6} {:>12} {:>10} {:>12}  updated",
+                        "projector", "source", "position", "behind", "lag (s)"
                     );
                     for s in statuses {
                         println!(
-                            "{:<20} {:>12} {:>10} {:>12.3}  {}",
+                            "{:<20} {:<6} {:>12} {:>10} {:>12.3}  {}",
                             s.name,
+                            s.source,
                             s.checkpoint.position,
                             s.behind,
                             s.lag_seconds,

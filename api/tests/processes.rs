@@ -5,6 +5,7 @@
 mod common;
 
 use ancre_api::app::{ProjectorSelection, Role};
+use ancre_projections::deliveries::Source;
 use common::{body, collection, corpus, problem, settled, upload, TestApp};
 use reqwest::Method;
 use serde_json::json;
@@ -13,6 +14,7 @@ fn worker() -> Role {
     Role::Worker {
         projectors: ProjectorSelection::All,
         pipeline: true,
+        source: Source::Log,
     }
 }
 

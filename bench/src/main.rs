@@ -5,6 +5,8 @@
 //!   (each command loads its aggregate, decides, appends in one transaction);
 //! - projector lag p50/p99 at that load: from an event's commit to the commit
 //!   of the projector batch that applied it;
+//! - the Kafka relay at that load: commit → consumer lag, and its throughput
+//!   publishing the whole log (`relay`);
 //! - what a charge costs on a long usage period (`usage`);
 //! - ingestion throughput (`ingestion`), retrieval quality, time to first
 //!   chat token and retrieval latency (`retrieval`).
@@ -31,7 +33,7 @@ struct Args {
     out: String,
     clients: usize,
     seconds: u64,
-    /// `all` (default), `log` (commands and projectors), `usage`, `ingestion`,
+    /// `all` (default), `log` (commands and projectors), `relay` (Kafka), `usage`, `ingestion`,
     /// `retrieval` or `latency` (retrieval latency alone).
     only: String,
     retrieval: retrieval::Options,
@@ -77,6 +79,7 @@ fn args() -> anyhow::Result<Args> {
 }
 
 mod ingestion;
+mod relay;
 mod retrieval;
 mod usage;
 mod vectors;
@@ -138,6 +141,11 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
     let result = async {
         let mut report = run(&args, &url).await?;
+        if matches!(args.only.as_str(), "all" | "relay") {
+            report
+                .rows
+                .extend(relay::run(&url, args.clients, args.seconds).await?);
+        }
         if matches!(args.only.as_str(), "all" | "usage") {
             report.rows.extend(usage::run(&url).await?);
         }
@@ -211,62 +219,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
         let _ = stopped.await;
     }));
 
-    let commands = Arc::new(Commands::new(pool.clone()));
-    let done = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let started = Instant::now();
-    let mut clients = Vec::new();
-    for c in 0..args.clients {
-        let commands = commands.clone();
-        let done = done.clone();
-        clients.push(tokio::spawn(async move {
-            // Each client opens tenants and works on each for a few commands
-            // (rename, add a member), as users do: aggregates stay short, as
-            // they are in the product, so a command's cost does not grow with
-            // the length of the run.
-            let owner = UserId::parse("bench-owner").expect("valid");
-            let mut n = 0_u64;
-            while Instant::now() < deadline {
-                n += 1;
-                let id = TenantId::new();
-                let meta = EventMetadata::for_request(
-                    id,
-                    Actor::System("bench"),
-                    format!("bench-{c}-{n}"),
-                );
-                let script = [
-                    TenantCommand::Create {
-                        tenant_id: id,
-                        name: format!("bench {c}/{n}"),
-                        owner: owner.clone(),
-                    },
-                    TenantCommand::Rename {
-                        name: format!("bench {c}/{n} renamed"),
-                    },
-                    TenantCommand::InviteMember {
-                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
-                        role: ancre_domain::Role::Member,
-                    },
-                    TenantCommand::AcceptInvitation {
-                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
-                    },
-                    TenantCommand::ChangePlan {
-                        plan: ancre_domain::Plan::Pro,
-                    },
-                ];
-                for command in script {
-                    commands.tenant(id, command, &meta).await?;
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for c in clients {
-        c.await??;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let total = done.load(Ordering::Relaxed);
+    let (total, elapsed) = command_load(&pool, args.clients, args.seconds).await?;
 
     // Let the projector drain, then read its lag histogram.
     let drain_deadline = Instant::now() + Duration::from_secs(60);
@@ -337,6 +290,73 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
             },
         ],
     })
+}
+
+/// The log bench's command load: `clients` concurrent clients, for `seconds`,
+/// each opening tenants and working on each for a few commands (rename,
+/// invite and accept a member, change plan), as users do: aggregates stay
+/// short, as they are in the product. Returns the commands appended and the
+/// seconds it took.
+pub async fn command_load(
+    pool: &sqlx::PgPool,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<(u64, f64)> {
+    let commands = Arc::new(Commands::new(pool.clone()));
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let commands = commands.clone();
+        let done = done.clone();
+        tasks.push(tokio::spawn(async move {
+            // Short aggregates: a command's cost does not grow with the run.
+            let owner = UserId::parse("bench-owner").expect("valid");
+            let mut n = 0_u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let id = TenantId::new();
+                let meta = EventMetadata::for_request(
+                    id,
+                    Actor::System("bench"),
+                    format!("bench-{c}-{n}"),
+                );
+                let script = [
+                    TenantCommand::Create {
+                        tenant_id: id,
+                        name: format!("bench {c}/{n}"),
+                        owner: owner.clone(),
+                    },
+                    TenantCommand::Rename {
+                        name: format!("bench {c}/{n} renamed"),
+                    },
+                    TenantCommand::InviteMember {
+                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
+                        role: ancre_domain::Role::Member,
+                    },
+                    TenantCommand::AcceptInvitation {
+                        user_id: UserId::parse(&format!("member-{c}-{n}")).expect("valid"),
+                    },
+                    TenantCommand::ChangePlan {
+                        plan: ancre_domain::Plan::Pro,
+                    },
+                ];
+                for command in script {
+                    commands.tenant(id, command, &meta).await?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok((
+        done.load(Ordering::Relaxed),
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 fn machine() -> String {

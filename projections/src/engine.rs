@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::deliveries::{self, checkpoint_row, Source};
 use crate::lag::LagHistogram;
 use crate::{log, Progress, ProjectionError, Projector};
 
@@ -127,7 +128,11 @@ impl Worker {
             match run_batch(&self.pool, self.projector.as_ref(), self.config.batch_size).await {
                 Ok(batch) => {
                     backoff = self.config.retry_backoff;
-                    self.progress.advance(name, batch.checkpoint);
+                    if batch.fed_elsewhere {
+                        self.progress.forget(name);
+                    } else {
+                        self.progress.advance(name, batch.checkpoint);
+                    }
                     if let Some(hist) = self.lag.get(name) {
                         let now = Utc::now();
                         for recorded_at in &batch.recorded_at {
@@ -160,6 +165,8 @@ pub struct Batch {
     pub full: bool,
     pub checkpoint: LogPosition,
     pub recorded_at: Vec<chrono::DateTime<Utc>>,
+    /// The projector is fed from Kafka (by another process): nothing applied.
+    pub fed_elsewhere: bool,
 }
 
 /// Applies the next batch of events to one projector, in one transaction.
@@ -170,8 +177,20 @@ pub async fn run_batch(
 ) -> Result<Batch, ProjectionError> {
     let mut tx = pool.begin().await?;
     lock(&mut tx, projector.name()).await?;
-    let from = checkpoint(&mut tx, projector.name()).await?;
-    let (applied, to, full, recorded_at) = apply_from(&mut tx, projector, from, batch_size).await?;
+    let row = checkpoint_row(&mut tx, projector.name()).await?;
+    let from = row.at;
+    if row.source == Source::Kafka {
+        // Fed from Kafka by another process: the log leaves it alone.
+        return Ok(Batch {
+            applied: 0,
+            full: false,
+            checkpoint: from,
+            recorded_at: Vec::new(),
+            fed_elsewhere: true,
+        });
+    }
+    let (applied, to, full, recorded_at) =
+        apply_from(&mut tx, projector, from, batch_size, row.tracks_aggregates).await?;
     if to != from {
         store_checkpoint(&mut tx, projector.name(), to).await?;
     }
@@ -181,22 +200,31 @@ pub async fn run_batch(
         full,
         checkpoint: to,
         recorded_at,
+        fed_elsewhere: false,
     })
 }
 
 /// Reads and applies up to `limit` events after `from` on `conn`. Returns how
 /// many were applied, the new checkpoint, whether more may be waiting, and
-/// the applied events' commit times.
+/// the applied events' commit times. A projector that `tracks_aggregates`
+/// (it has been fed from Kafka) skips what it applied from there and records
+/// what it applies now (see `deliveries`).
 pub(crate) async fn apply_from(
     conn: &mut PgConnection,
     projector: &dyn Projector,
     from: LogPosition,
     limit: i64,
+    tracks_aggregates: bool,
 ) -> Result<(usize, LogPosition, bool, Vec<chrono::DateTime<Utc>>), ProjectionError> {
     let slice = log::read_after(conn, from, limit, projector.aggregate_types()).await?;
-    projector.apply_batch(conn, &slice.events).await?;
-    let recorded_at = slice.events.iter().map(|e| e.recorded_at).collect();
-    Ok((slice.events.len(), slice.end, slice.full, recorded_at))
+    let events = if tracks_aggregates {
+        deliveries::keep_unapplied(conn, projector.name(), slice.events).await?
+    } else {
+        slice.events
+    };
+    projector.apply_batch(conn, &events).await?;
+    let recorded_at = events.iter().map(|e| e.recorded_at).collect();
+    Ok((events.len(), slice.end, slice.full, recorded_at))
 }
 
 /// Serialises every writer of one projection (engines in several processes,
@@ -211,18 +239,7 @@ pub(crate) async fn lock(conn: &mut PgConnection, name: &str) -> Result<(), sqlx
 
 /// The projector's checkpoint; the start of the log if it never ran.
 pub async fn checkpoint(conn: &mut PgConnection, name: &str) -> Result<LogPosition, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, position FROM projector_checkpoints WHERE name = $1",
-    )
-    .bind(name)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row
-        .map(|(transaction_id, position)| LogPosition {
-            transaction_id,
-            position,
-        })
-        .unwrap_or(LogPosition::START))
+    Ok(checkpoint_row(conn, name).await?.at)
 }
 
 pub(crate) async fn store_checkpoint(

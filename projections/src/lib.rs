@@ -14,12 +14,15 @@
 //! - [`log`]: reading `$all` safely ([`log::read_after`]).
 //! - [`projector`]: the trait a projector implements.
 //! - [`engine`]: running projectors (batches, wake-ups, retries, lag).
+//! - [`deliveries`]: projectors fed from Kafka (per-aggregate order, at
+//!   least once): de-duplication and a checkpoint that stays a low watermark.
 //! - [`progress`]: in-process progress and read-your-writes waits.
 //! - [`status`]: checkpoints, backlog and lag, for the CLI, `/readyz` and `/metrics`.
 //! - [`rebuild`]: drop a projection and replay it from the start, atomically.
 //! - [`projectors`]: the projectors themselves, one file each.
 //! - [`read`]: the queries the API serves from read models, one file per model.
 
+pub mod deliveries;
 pub mod engine;
 pub mod error;
 pub mod lag;

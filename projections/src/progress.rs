@@ -34,6 +34,12 @@ impl Progress {
         });
     }
 
+    /// `projector` is fed elsewhere (from Kafka, by another process): waits
+    /// for it read its checkpoint in the database again.
+    pub(crate) fn forget(&self, projector: &'static str) {
+        self.tx.send_if_modified(|m| m.remove(projector).is_some());
+    }
+
     /// Waits until every named projector has applied the log up to `target`.
     /// Returns `false` if `timeout` passed first (the caller answers anyway,
     /// and the read model will catch up shortly after).

@@ -6,6 +6,7 @@
 use ancre_domain::LogPosition;
 use sqlx::PgPool;
 
+use crate::deliveries::checkpoint_row;
 use crate::engine::{apply_from, lock, store_checkpoint};
 use crate::{ProjectionError, Projector};
 
@@ -18,10 +19,20 @@ pub async fn rebuild(
     let mut tx = pool.begin().await?;
     lock(&mut tx, projector.name()).await?;
     projector.reset(&mut tx).await?;
+    // A projector fed from Kafka rebuilds its per-aggregate positions too.
+    let tracks = checkpoint_row(&mut tx, projector.name())
+        .await?
+        .tracks_aggregates;
+    if tracks {
+        sqlx::query("DELETE FROM projector_aggregate_positions WHERE projector = $1")
+            .bind(projector.name())
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut at = LogPosition::START;
     let mut total = 0_u64;
     loop {
-        let (applied, to, full, _) = apply_from(&mut tx, projector, at, batch_size).await?;
+        let (applied, to, full, _) = apply_from(&mut tx, projector, at, batch_size, tracks).await?;
         total += applied as u64;
         at = to;
         if !full {

@@ -16,23 +16,27 @@ pub struct ProjectorStatus {
     pub behind: i64,
     /// Age of the oldest event not yet applied; zero when caught up.
     pub lag_seconds: f64,
+    /// Where its batches come from: `log` or `kafka`.
+    pub source: String,
 }
 
 pub async fn status(pool: &PgPool, names: &[&str]) -> Result<Vec<ProjectorStatus>, sqlx::Error> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let row: (i64, i64, Option<DateTime<Utc>>, i64, Option<f64>) = sqlx::query_as(
+        let row: (i64, i64, Option<DateTime<Utc>>, i64, Option<f64>, String) = sqlx::query_as(
             "WITH cp AS (
                  SELECT coalesce(max(transaction_id::text::bigint), 0) AS txid,
                         coalesce(max(position), 0) AS pos,
-                        max(updated_at) AS updated_at
+                        max(updated_at) AS updated_at,
+                        coalesce(max(source), 'log') AS source
                    FROM projector_checkpoints WHERE name = $1)
              SELECT cp.txid, cp.pos, cp.updated_at,
                     (SELECT count(*) FROM events e
                       WHERE (e.transaction_id, e.position) > (cp.txid::text::xid8, cp.pos)),
                     (SELECT extract(epoch FROM clock_timestamp() - min(e.recorded_at))::float8
                        FROM events e
-                      WHERE (e.transaction_id, e.position) > (cp.txid::text::xid8, cp.pos))
+                      WHERE (e.transaction_id, e.position) > (cp.txid::text::xid8, cp.pos)),
+                    cp.source
                FROM cp",
         )
         .bind(name)
@@ -47,6 +51,7 @@ pub async fn status(pool: &PgPool, names: &[&str]) -> Result<Vec<ProjectorStatus
             checkpoint_updated_at: row.2,
             behind: row.3,
             lag_seconds: row.4.unwrap_or(0.0).max(0.0),
+            source: row.5,
         });
     }
     Ok(out)

@@ -11,10 +11,13 @@
 //! - [`config`]: brokers, topic prefix, partitions (`ANCRE_KAFKA_*`).
 //! - [`message`]: the wire schema: topic per aggregate type, key, JSON value,
 //!   headers; and reading a message back as a [`ancre_projections::StoredEvent`].
+//! - [`feed`]: projectors fed from Kafka instead of the log (consumer groups,
+//!   offsets committed after the database; which projectors may, and why).
 //! - [`topics`]: creating the topics the relay publishes to.
 //! - [`relay`]: the projector.
 
 pub mod config;
+pub mod feed;
 pub mod message;
 pub mod relay;
 pub mod topics;

@@ -99,3 +99,63 @@ pub fn header(message: &OwnedMessage, name: &str) -> Option<String> {
         .and_then(|h| h.value)
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
+
+/// How many messages of `topics` consumer group `group` has not committed
+/// yet (0: it has consumed everything published so far).
+pub async fn group_lag(group: &str, topics: &[String]) -> i64 {
+    let (group, topics) = (group.to_owned(), topics.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers())
+            .set("group.id", &group)
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("a Kafka client");
+        let timeout = Duration::from_secs(5);
+        let mut lag = 0;
+        for topic in &topics {
+            let metadata = consumer
+                .fetch_metadata(Some(topic), timeout)
+                .expect("topic metadata");
+            for t in metadata.topics() {
+                for p in t.partitions() {
+                    let (_, high) = consumer
+                        .fetch_watermarks(topic, p.id(), timeout)
+                        .expect("watermarks");
+                    let mut list = TopicPartitionList::new();
+                    list.add_partition(topic, p.id());
+                    let committed = consumer
+                        .committed_offsets(list, timeout)
+                        .expect("committed offsets");
+                    let at = match committed.elements()[0].offset() {
+                        Offset::Offset(at) => at,
+                        _ => 0,
+                    };
+                    // (tansu's high watermark can be the last offset
+                    // rather than the next one: never count below zero.)
+                    lag += (high - at).max(0);
+                }
+            }
+        }
+        lag
+    })
+    .await
+    .expect("the lag thread")
+}
+
+/// How many consumers are members of `group` right now.
+pub async fn group_members(group: &str) -> usize {
+    let group = group.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers())
+            .create()
+            .expect("a Kafka client");
+        consumer
+            .fetch_group_list(Some(&group), Duration::from_secs(5))
+            .map(|list| list.groups().iter().map(|g| g.members().len()).sum())
+            .unwrap_or(0)
+    })
+    .await
+    .expect("the group thread")
+}
