@@ -21,13 +21,7 @@ dir=${2:?server folder}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-stop() {
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-    kill "$(cat "$dir/pid")" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$(cat "$dir/pid")" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$dir/pid"
-}
+source "$(dirname "$0")/service.sh"
 
 install() {
   [ -x "$bin" ] && return
@@ -53,13 +47,7 @@ case "$cmd" in
     port=${3:?port}
     install
     stop
-    port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    tries=0
-    while port_busy "$port"; do
-      tries=$((tries + 1))
-      [ $tries -gt 50 ] && { log "no free port near $3"; exit 1; }
-      port=$((port + 1))
-    done
+    port=$(free_ports "$port")
     nohup "$bin" broker --listener-url "tcp://127.0.0.1:$port" \
       --advertised-listener-url "tcp://127.0.0.1:$port" \
       --storage-engine memory://tansu/ >"$dir/server.log" 2>&1 &

@@ -25,13 +25,7 @@ dir=${2:?server folder}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-stop() {
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-    kill "$(cat "$dir/pid")" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$(cat "$dir/pid")" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$dir/pid"
-}
+source "$(dirname "$0")/service.sh"
 
 install() {
   [ -x "$bin" ] && return
@@ -48,13 +42,7 @@ case "$cmd" in
     port=${3:?port}
     install
     stop
-    port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    tries=0
-    while port_busy "$port" || port_busy $((port + 1)); do
-      tries=$((tries + 1))
-      [ $tries -gt 25 ] && { log "no two free ports near $3"; exit 1; }
-      port=$((port + 2))
-    done
+    port=$(free_ports "$port" 2)
     rm -rf "$dir/storage" "$dir/snapshots" && mkdir -p "$dir/storage" "$dir/snapshots"
     (
       cd "$dir"

@@ -19,13 +19,7 @@ dir=${2:?server folder}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-stop() {
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-    kill "$(cat "$dir/pid")" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$(cat "$dir/pid")" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -f "$dir/pid"
-}
+source "$(dirname "$0")/service.sh"
 
 case "$cmd" in
   stop) stop ;;
@@ -36,13 +30,7 @@ case "$cmd" in
       cargo install s3s-fs --version 0.14.1 --features binary --locked --root "$tools" >&2
     fi
     stop
-    port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    tries=0
-    while port_busy "$port"; do
-      tries=$((tries + 1))
-      [ $tries -gt 50 ] && { log "no free port near $3"; exit 1; }
-      port=$((port + 1))
-    done
+    port=$(free_ports "$port")
     rm -rf "$dir/data" && mkdir -p "$dir/data"
     [ -f "$dir/secret" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/secret"
     nohup "$bin" --host 127.0.0.1 --port "$port" --access-key ancre-test \

@@ -8,24 +8,14 @@ mod common;
 use std::collections::HashSet;
 
 use common::{
-    body, collection, corpus, ingest, problem, settled, words, SseEvent, SseReader, TestApp,
+    assistant, body, collection, corpus, ingest, problem, settled, words, SseEvent, SseReader,
+    TestApp,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
 
 const FRENCH: &str = "pdf/project-history.fr.pdf";
 const ENGLISH: &str = "pdf/elsarticle-elstest-5p.pdf";
-
-async fn assistant(app: &TestApp, user: &str, collections: &[&str]) -> String {
-    let r = app
-        .as_user(user, Method::POST, "/api/v1/assistants")
-        .json(&json!({ "name": "Archivist", "collections": collections }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    body(r).await["id"].as_str().unwrap().to_owned()
-}
 
 async fn ask_stream(
     app: &TestApp,

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use ancre_testkit::openai::{Failure, FakeOpenAi};
 use ancre_testkit::wait::until;
-use common::{
-    body, collection, openai_chat, problem, settled, upload, SseReader, TestApp, DEADLINE,
-};
+use common::{body, collection, openai_chat, problem, settled, SseReader, TestApp, DEADLINE};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -37,18 +35,7 @@ async fn setup() -> Setup {
     let app = TestApp::start_with(|c| c.chat = Some(chat)).await;
     app.tenant_of("alice", "Acme").await;
     let notes = collection(&app, "alice", "Notes").await;
-    let r = upload(
-        &app,
-        "alice",
-        &notes,
-        &[("note.txt", NOTE.as_bytes().to_vec())],
-    )
-    .await;
-    assert_eq!(r.status(), 202);
-    let id = body(r).await["documents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = common::upload_one(&app, "alice", &notes, "note.txt", NOTE.as_bytes().to_vec()).await;
     assert_eq!(settled(&app, "alice", &id).await["status"], "indexed");
     let r = app
         .as_user("alice", Method::POST, "/api/v1/assistants")

@@ -9,19 +9,12 @@ use std::time::Duration;
 
 use ancre_testkit::kafka;
 use ancre_testkit::wait::until;
-use common::{body, ingest, settled, TestApp, DEADLINE};
+use common::{ingest, settled, snapshot, TestApp, DEADLINE};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn chat(app: &TestApp, user: &str, collection: &str, question: &str) {
-    let r = app
-        .as_user(user, Method::POST, "/api/v1/assistants")
-        .json(&json!({ "name": "Helper", "collections": [collection] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let assistant = body(r).await["id"].as_str().unwrap().to_owned();
+    let assistant = common::assistant(app, user, &[collection]).await;
     let r = app
         .as_user(user, Method::POST, &format!("/api/v1/chat/{assistant}"))
         .json(&json!({ "message": question }))
@@ -151,16 +144,6 @@ async fn an_outside_consumer_sums_usage_from_kafka_to_the_ledger_totals() {
             .any(|m| kafka::header(m, "ancre-tenant-id").as_deref() == Some(bob.as_str())),
         "bob's usage is on the topic too, under his id"
     );
-}
-
-/// A table's rows as sorted JSON text, to compare two states of it.
-async fn snapshot(pool: &sqlx::PgPool, table: &str) -> Vec<String> {
-    sqlx::query_scalar(&format!(
-        "SELECT row_to_json(t)::text FROM {table} t ORDER BY 1"
-    ))
-    .fetch_all(pool)
-    .await
-    .unwrap()
 }
 
 async fn caught_up(app: &TestApp, names: &[&str]) {

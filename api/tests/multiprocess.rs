@@ -314,7 +314,7 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
         ("documents", "rm_documents"),
         ("usage_ledger", "rm_usage_ledger"),
     ] {
-        let live = snapshot(&db.pool, table).await;
+        let live = common::snapshot(&db.pool, table).await;
         let status = Command::new(env!("CARGO_BIN_EXE_ancre"))
             .args(["projections", "rebuild", name])
             .envs(deployment.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -323,7 +323,7 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
             .unwrap();
         assert!(status.success(), "rebuild {name}");
         assert_eq!(
-            snapshot(&db.pool, table).await,
+            common::snapshot(&db.pool, table).await,
             live,
             "{table} rebuilt = live"
         );
@@ -355,14 +355,4 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
     drop(survivor);
     drop(api);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A table's rows as sorted JSON text, to compare two states of it.
-async fn snapshot(pool: &sqlx::PgPool, table: &str) -> Vec<String> {
-    sqlx::query_scalar(&format!(
-        "SELECT row_to_json(t)::text FROM {table} t ORDER BY 1"
-    ))
-    .fetch_all(pool)
-    .await
-    .unwrap()
 }

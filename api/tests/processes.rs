@@ -6,7 +6,7 @@ mod common;
 
 use ancre_api::app::{ProjectorSelection, Role};
 use ancre_projections::deliveries::Source;
-use common::{body, collection, corpus, problem, settled, upload, TestApp};
+use common::{assistant, body, collection, corpus, problem, settled, upload_one, TestApp};
 use reqwest::Method;
 use serde_json::json;
 
@@ -54,26 +54,16 @@ async fn an_api_process_and_a_worker_process_serve_as_one() {
     let r = api.call("alice", Method::GET, "/api/v1/me").await;
     assert_eq!(body(r).await["tenant"]["id"], tenant.as_str());
     let docs = collection(&api, "alice", "Archives").await;
-    let r = upload(
+    let id = upload_one(
         &api,
         "alice",
         &docs,
-        &[("readme.md", corpus("md/gzt-README.fr.md"))],
+        "readme.md",
+        corpus("md/gzt-README.fr.md"),
     )
     .await;
-    assert_eq!(r.status(), 202);
-    let id = body(r).await["documents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     assert_eq!(settled(&api, "alice", &id).await["status"], "indexed");
-    let r = api
-        .as_user("alice", Method::POST, "/api/v1/assistants")
-        .json(&json!({ "name": "Helper", "collections": [docs] }))
-        .send()
-        .await
-        .unwrap();
-    let assistant = body(r).await["id"].as_str().unwrap().to_owned();
+    let assistant = assistant(&api, "alice", &[&docs]).await;
     let r = api
         .as_user("alice", Method::POST, &format!("/api/v1/chat/{assistant}"))
         .json(&json!({ "message": "Qu'est-ce que la Gazette des mathématiciens ?" }))

@@ -6,7 +6,7 @@ mod common;
 
 use ancre_index::SearchQuery;
 use ancre_testkit::wait::until;
-use common::{body, collection, corpus, settled, upload, TestApp, DEADLINE};
+use common::{assistant, body, collection, corpus, settled, upload_one, TestApp, DEADLINE};
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -25,17 +25,6 @@ async fn points(app: &TestApp, tenant: &str, document: Option<&str>) -> u64 {
         .await
         .unwrap()
         .expect("the Qdrant server answers")
-}
-
-async fn assistant(app: &TestApp, user: &str, collection: &str) -> String {
-    let r = app
-        .as_user(user, Method::POST, "/api/v1/assistants")
-        .json(&json!({ "name": "Archivist", "collections": [collection] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    body(r).await["id"].as_str().unwrap().to_owned()
 }
 
 async fn ask(app: &TestApp, user: &str, assistant: &str, question: &str) -> Value {
@@ -61,18 +50,7 @@ async fn on_a_qdrant_server_documents_are_indexed_cited_and_deleted_per_tenant()
     let alice_docs = collection(&app, "alice", "Archives").await;
     let bob_docs = collection(&app, "bob", "Archives").await;
 
-    let r = upload(
-        &app,
-        "alice",
-        &alice_docs,
-        &[("history.pdf", corpus(FRENCH))],
-    )
-    .await;
-    assert_eq!(r.status(), 202);
-    let id = body(r).await["documents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = upload_one(&app, "alice", &alice_docs, "history.pdf", corpus(FRENCH)).await;
     let d = settled(&app, "alice", &id).await;
     assert_eq!(d["status"], "indexed", "{d}");
     let chunks = d["chunks"].as_u64().unwrap();
@@ -85,7 +63,7 @@ async fn on_a_qdrant_server_documents_are_indexed_cited_and_deleted_per_tenant()
     assert_eq!(points(&app, &bob, None).await, 0);
 
     // Alice's answer cites the page that holds the founding of Debian.
-    let archivist = assistant(&app, "alice", &alice_docs).await;
+    let archivist = assistant(&app, "alice", &[&alice_docs]).await;
     let answer = ask(
         &app,
         "alice",
@@ -103,7 +81,7 @@ async fn on_a_qdrant_server_documents_are_indexed_cited_and_deleted_per_tenant()
 
     // Bob, asking the same with his own words, reaches none of it: not
     // through his assistant, not through the index itself.
-    let own = assistant(&app, "bob", &bob_docs).await;
+    let own = assistant(&app, "bob", &[&bob_docs]).await;
     let answer = ask(
         &app,
         "bob",

@@ -16,8 +16,8 @@ use ancre_testkit::openai::FakeOpenAi;
 use ancre_testkit::wait::until;
 use chrono::Utc;
 use common::{
-    body, collection, corpus, openai_chat, prefill, problem, record_usage, settled, upload,
-    TestApp, DEADLINE,
+    assistant, body, collection, corpus, openai_chat, prefill, problem, record_usage, settled,
+    upload, TestApp, DEADLINE,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -106,17 +106,6 @@ async fn assert_total(app: &TestApp, owner: &str, tenant: &str, metric: Metric, 
     .await;
 }
 
-async fn assistant(app: &TestApp, user: &str, collection: &str) -> String {
-    let r = app
-        .as_user(user, Method::POST, "/api/v1/assistants")
-        .json(&json!({ "name": "Clerk", "collections": [collection] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    body(r).await["id"].as_str().unwrap().to_owned()
-}
-
 async fn ask(app: &TestApp, user: &str, assistant: &str, message: &str) -> reqwest::Response {
     app.as_user(user, Method::POST, &format!("/api/v1/chat/{assistant}"))
         .json(&json!({ "message": message }))
@@ -150,7 +139,7 @@ async fn ingesting_and_chatting_produce_exactly_the_expected_ledger_lines() {
     let chunks = doc["chunks"].as_i64().unwrap();
     let tokens = doc["tokens"].as_i64().unwrap();
 
-    let assistant = assistant(&app, owner, &collection).await;
+    let assistant = assistant(&app, owner, &[&collection]).await;
     let r = ask(&app, owner, &assistant, "Qui a créé Debian ?").await;
     assert_eq!(r.status(), 200);
     let turn = body(r).await;
@@ -365,7 +354,7 @@ async fn racing_chat_messages_at_the_limit_pass_exactly_as_many_as_are_left() {
     let owner = "owner_q";
     let tenant = tenant_id(&app, owner).await;
     let collection = collection(&app, owner, "Empty").await;
-    let assistant = assistant(&app, owner, &collection).await;
+    let assistant = assistant(&app, owner, &[&collection]).await;
     // The Free plan answers 300 messages a month: 2 are left.
     prefill(&app, &tenant, Metric::ChatMessages, 298).await;
     let questions: Vec<String> = (0..6).map(|i| format!("Question {i}?")).collect();
@@ -549,7 +538,7 @@ async fn racing_chat_turns_cannot_pass_the_token_quota_together() {
         .unwrap()
         .to_owned();
     assert_eq!(settled(&app, owner, &id).await["status"], "indexed");
-    let assistant = assistant(&app, owner, &collection).await;
+    let assistant = assistant(&app, owner, &[&collection]).await;
     // One turn, to learn what a turn on this assistant reserves.
     let question = "When was the lighthouse built?";
     assert_eq!(ask(&app, owner, &assistant, question).await.status(), 200);
@@ -658,7 +647,7 @@ async fn a_turn_that_never_ended_gives_its_tokens_back_once() {
     let owner = "owner_z";
     let tenant = tenant_id(&app, owner).await;
     let collection = collection(&app, owner, "Empty").await;
-    let assistant = assistant(&app, owner, &collection).await;
+    let assistant = assistant(&app, owner, &[&collection]).await;
     // A turn that ends: released by the recorder, and never again by the sweeper.
     assert_eq!(
         ask(&app, owner, &assistant, "Question?").await.status(),

@@ -92,12 +92,13 @@ impl QdrantServerIndex {
 
     fn ensure_collection(&self) -> Result<(), IndexError> {
         self.runtime.block_on(async {
-            let exists = self
-                .client
-                .collection_exists(&self.collection)
-                .await
-                .map_err(|e| IndexError::engine("check the collection", e))?;
-            if !exists {
+            let exists = || async {
+                self.client
+                    .collection_exists(&self.collection)
+                    .await
+                    .map_err(|e| IndexError::engine("check the collection", e))
+            };
+            if !exists().await? {
                 let mut dense = VectorsConfigBuilder::default();
                 dense.add_named_vector_params(
                     schema::DENSE,
@@ -125,12 +126,7 @@ impl QdrantServerIndex {
                 // Processes starting together race to create it: one wins,
                 // the others find it there.
                 if let Err(e) = created {
-                    let exists = self
-                        .client
-                        .collection_exists(&self.collection)
-                        .await
-                        .map_err(|e| IndexError::engine("check the collection", e))?;
-                    if !exists {
+                    if !exists().await? {
                         return Err(IndexError::engine("create the collection", e));
                     }
                 }

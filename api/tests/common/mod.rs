@@ -232,6 +232,44 @@ pub async fn upload(
     .unwrap()
 }
 
+/// Uploads one file into a collection as `user`; returns the document's id.
+pub async fn upload_one(
+    app: &TestApp,
+    user: &str,
+    collection: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> String {
+    let r = upload(app, user, collection, &[(name, bytes)]).await;
+    assert_eq!(r.status(), 202);
+    body(r).await["documents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Creates an assistant on `collections` as `user`; returns its id.
+pub async fn assistant(app: &TestApp, user: &str, collections: &[&str]) -> String {
+    let r = app
+        .as_user(user, Method::POST, "/api/v1/assistants")
+        .json(&json!({ "name": "Archivist", "collections": collections }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+/// A table's rows as sorted JSON text, to compare two states of it.
+pub async fn snapshot(pool: &sqlx::PgPool, table: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT row_to_json(t)::text FROM {table} t ORDER BY 1"
+    ))
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 /// A fresh bucket on the S3-API server `make test` starts.
 pub fn s3_config() -> ancre_ingestion::storage::S3Config {
     let env = |name: &str| {
