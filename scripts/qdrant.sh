@@ -22,9 +22,6 @@ bin=$tools/bin/qdrant-$version
 
 cmd=${1:?usage: qdrant.sh start|stop DIR [PORT]}
 dir=${2:?server folder}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-
 source "$(dirname "$0")/service.sh"
 
 install() {

@@ -16,9 +16,6 @@ bin=$tools/bin/s3s-fs
 
 cmd=${1:?usage: s3.sh start|stop DIR [PORT]}
 dir=${2:?server folder}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-
 source "$(dirname "$0")/service.sh"
 
 case "$cmd" in

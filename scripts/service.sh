@@ -1,6 +1,9 @@
 # Shared by the scripts that run a test server (s3.sh, qdrant.sh, kafka.sh);
-# sourced, not run. The caller sets `dir` (the server's folder, absolute) and
-# defines `log`.
+# sourced, not run. The caller sets `dir` (the server's folder; created here
+# and made absolute) and defines `log`.
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 
 # Stops the server whose pid is in $dir/pid, if it runs, and waits for it.
 stop() {

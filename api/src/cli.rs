@@ -78,6 +78,30 @@ pub enum ProjectionsCommand {
     },
 }
 
+/// Runs `role` until the process is asked to stop.
+async fn serve(config: Config, role: Role) -> anyhow::Result<()> {
+    crate::app::start_as(config, role)
+        .await?
+        .until_signal()
+        .await;
+    Ok(())
+}
+
+/// `--projectors`: `all`, `none`, or names separated by commas.
+fn selection(projectors: &str) -> ProjectorSelection {
+    match projectors.trim() {
+        "all" => ProjectorSelection::All,
+        "none" => ProjectorSelection::Only(Vec::new()),
+        names => ProjectorSelection::Only(
+            names
+                .split(',')
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect(),
+        ),
+    }
+}
+
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve {
         role: ServeRole::All,
@@ -87,39 +111,22 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 ServeRole::All => Role::All,
                 ServeRole::Api => Role::Api,
             };
-            crate::app::start_as(config, role)
-                .await?
-                .until_signal()
-                .await
+            serve(config, role).await?
         }
         Command::Worker {
             projectors,
             no_pipeline,
             source,
         } => {
-            let projectors = match projectors.trim() {
-                "all" => ProjectorSelection::All,
-                "none" => ProjectorSelection::Only(Vec::new()),
-                names => ProjectorSelection::Only(
-                    names
-                        .split(',')
-                        .map(|n| n.trim().to_owned())
-                        .filter(|n| !n.is_empty())
-                        .collect(),
-                ),
-            };
             let role = Role::Worker {
-                projectors,
+                projectors: selection(&projectors),
                 pipeline: !no_pipeline,
                 source: match source {
                     FeedSource::Log => Source::Log,
                     FeedSource::Kafka => Source::Kafka,
                 },
             };
-            crate::app::start_as(config, role)
-                .await?
-                .until_signal()
-                .await
+            serve(config, role).await?
         }
         Command::Migrate => {
             let pool = crate::app::connect(&config).await?;

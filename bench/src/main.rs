@@ -222,18 +222,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<Report> {
     let (total, elapsed) = command_load(&pool, args.clients, args.seconds).await?;
 
     // Let the projector drain, then read its lag histogram.
-    let drain_deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let s = ancre_projections::status::status(&pool, &[projectors::tenants::NAME]).await?;
-        if s[0].behind == 0 {
-            break;
-        }
-        anyhow::ensure!(
-            Instant::now() < drain_deadline,
-            "the projector did not drain in 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    drained(&pool, projectors::tenants::NAME, Duration::from_secs(60)).await?;
     let snap = lag[projectors::tenants::NAME].snapshot();
     let _ = stop.send(());
 
@@ -357,6 +346,26 @@ pub async fn command_load(
         done.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64(),
     ))
+}
+
+/// Waits until `projector` has applied the whole log, at most `deadline`.
+pub async fn drained(
+    pool: &sqlx::PgPool,
+    projector: &str,
+    deadline: Duration,
+) -> anyhow::Result<()> {
+    let until = Instant::now() + deadline;
+    loop {
+        let s = ancre_projections::status::status(pool, &[projector]).await?;
+        if s[0].behind == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < until,
+            "{projector} did not drain in {deadline:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn machine() -> String {

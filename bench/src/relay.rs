@@ -76,18 +76,8 @@ pub async fn run(url: &str, clients: usize, seconds: u64) -> anyhow::Result<Vec<
         sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'tenant'")
             .fetch_one(&pool)
             .await?;
+    crate::drained(&pool, ancre_relay::relay::NAME, Duration::from_secs(120)).await?;
     let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let s = ancre_projections::status::status(&pool, &[ancre_relay::relay::NAME]).await?;
-        if s[0].behind == 0 {
-            break;
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the relay did not drain in 120 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     while (received.load(Ordering::Relaxed) as i64) < events {
         anyhow::ensure!(
             Instant::now() < deadline,

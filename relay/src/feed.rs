@@ -51,6 +51,24 @@ fn next(
     }
 }
 
+/// Applies a delivered batch (or none, to move the checkpoint on); false
+/// when the projector is fed from the log now and this process must stop.
+async fn apply(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    events: Vec<ancre_projections::StoredEvent>,
+) -> Result<bool, RelayError> {
+    let delivered = deliveries::apply_delivered(pool, projector, events)
+        .await
+        .map_err(|e| RelayError::Message(format!("applying to {}: {e}", projector.name())))?;
+    tracing::debug!(?delivered, "applied");
+    if delivered == Delivered::NotOurs {
+        tracing::warn!("now fed from the log: this process stops feeding it");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Whether `projector` may be fed from Kafka, and if not, why.
 pub fn can_feed(projector: &dyn Projector) -> Result<(), String> {
     if projector.name() == crate::relay::NAME {
@@ -99,8 +117,9 @@ pub async fn run(
     while tasks.join_next().await.is_some() {}
 }
 
-/// One consumer's life: claim the projector for Kafka, subscribe, apply
-/// batches until shutdown (Ok) or a failure (Err: the caller starts again).
+/// One consumer's life: claim the projector for Kafka, assign its
+/// partitions, apply batches until shutdown or until the projector is fed
+/// from the log again (Ok), or a failure (Err: the caller starts again).
 async fn feed(
     pool: &PgPool,
     config: &KafkaConfig,
@@ -153,11 +172,7 @@ async fn feed(
             _ = idle.tick() => {
                 // Events of other types move the log on without a delivery:
                 // the checkpoint follows them, so waits on it end.
-                let advanced = deliveries::apply_delivered(pool, projector, Vec::new())
-                    .await
-                    .map_err(|e| RelayError::Message(format!("advancing {name}: {e}")))?;
-                if advanced == Delivered::NotOurs {
-                    tracing::warn!("now fed from the log: this process stops feeding it");
+                if !apply(pool, projector, Vec::new()).await? {
                     return Ok(());
                 }
                 continue;
@@ -173,12 +188,7 @@ async fn feed(
         }
         let events = batch.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
         tracing::debug!(messages = batch.len(), "delivered");
-        let delivered = deliveries::apply_delivered(pool, projector, events)
-            .await
-            .map_err(|e| RelayError::Message(format!("applying to {name}: {e}")))?;
-        tracing::debug!(?delivered, "applied");
-        if delivered == Delivered::NotOurs {
-            tracing::warn!("now fed from the log: this process stops feeding it");
+        if !apply(pool, projector, events).await? {
             return Ok(());
         }
         // The batch is in the database: move the group's offsets past it.
