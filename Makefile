@@ -102,6 +102,7 @@ test: test-services assets
 	$(MAKE) web-test
 	$(MAKE) e2e
 	$(MAKE) lint
+	@scripts/prune-target.sh
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
