@@ -120,6 +120,13 @@ bench: assets
 	if [ -z "$$ANCRE_BENCH_KAFKA_BROKERS" ]; then \
 	  export ANCRE_BENCH_KAFKA_BROKERS=$$(scripts/kafka.sh start .data/bench-kafka 9194); \
 	fi; \
+	if [ -z "$$ANCRE_BENCH_QDRANT_URL" ]; then \
+	  export ANCRE_BENCH_QDRANT_URL=$$(scripts/qdrant.sh start .data/bench-qdrant 6353); \
+	fi; \
+	if [ -z "$$ANCRE_BENCH_S3_ENDPOINT" ]; then \
+	  export ANCRE_BENCH_S3_ENDPOINT=$$(scripts/s3.sh start .data/bench-s3 8024); \
+	  export ANCRE_BENCH_S3_SECRET=$$(cat .data/bench-s3/secret); \
+	fi; \
 	ANCRE_PDF_WORKER=$${CARGO_TARGET_DIR:-target}/release/ancre \
 	  $${CARGO_TARGET_DIR:-target}/release/ancre-bench --out bench-results $(BENCH_ARGS)
 
@@ -134,4 +141,5 @@ stop:
 	-scripts/qdrant.sh stop .data/test-qdrant
 	-scripts/kafka.sh stop .data/test-kafka
 	-scripts/kafka.sh stop .data/bench-kafka
-	-scripts/s3.sh stop .data/test-s3
+	-scripts/qdrant.sh stop .data/bench-qdrant
+	-scripts/s3.sh stop .data/bench-s3

@@ -8,88 +8,19 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ancre_index::{QdrantServerIndex, SearchIndex};
 use ancre_testkit::jwks::{JwksServer, SigningKey};
 use ancre_testkit::kafka;
 use ancre_testkit::pg::TestDb;
+use ancre_testkit::process::Deployment;
 use ancre_testkit::wait::until;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 const ISSUER: &str = "https://clerk.ancre.test";
 const DOCUMENTS_PER_TENANT: usize = 50;
-
-/// A child `ancre` process, killed when dropped; its output in `log`.
-struct Process {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Process {
-    fn tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
-
-struct Deployment {
-    env: Vec<(String, String)>,
-    dir: PathBuf,
-}
-
-impl Deployment {
-    fn spawn(&self, name: &str, args: &[&str]) -> Process {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = self.dir.join(name);
-        std::fs::create_dir_all(&data).unwrap();
-        let log = self.dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_ancre"))
-            .args(args)
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("ANCRE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ANCRE_DATA_DIR", &data)
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("ancre starts");
-        Process {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-}
-
-async fn healthy(http: &reqwest::Client, p: &Process) {
-    until(
-        &format!("{} to answer", p.url),
-        Duration::from_secs(60),
-        || async {
-            let r = http.get(format!("{}/readyz", p.url)).send().await.ok()?;
-            r.status().is_success().then_some(())
-        },
-    )
-    .await;
-}
 
 fn markdown(tenant: usize, n: usize) -> Vec<u8> {
     format!(
@@ -109,6 +40,7 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
     let prefix = kafka::unique_prefix();
     let dir = std::env::temp_dir().join(format!("ancre-mp-{}", uuid::Uuid::new_v4().simple()));
     let deployment = Deployment {
+        binary: env!("CARGO_BIN_EXE_ancre").into(),
         env: vec![
             ("DATABASE_URL".into(), db.url.clone()),
             ("CLERK_ISSUER".into(), ISSUER.into()),
@@ -134,11 +66,13 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
         dir: dir.clone(),
     };
     let http = reqwest::Client::new();
-    let api = deployment.spawn("api", &["serve", "--role", "api"]);
-    let mut doomed = Some(deployment.spawn("worker-1", &["worker"]));
-    let survivor = deployment.spawn("worker-2", &["worker"]);
+    let api = deployment
+        .spawn("api", &["serve", "--role", "api"])
+        .unwrap();
+    let mut doomed = Some(deployment.spawn("worker-1", &["worker"]).unwrap());
+    let survivor = deployment.spawn("worker-2", &["worker"]).unwrap();
     for p in [&api, doomed.as_ref().unwrap(), &survivor] {
-        healthy(&http, p).await;
+        p.ready(&http, Duration::from_secs(60)).await.unwrap();
     }
     let call = |user: &str, method: reqwest::Method, path: &str| {
         http.request(method, format!("{}{path}", api.url))
@@ -210,8 +144,7 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
                     },
                 )
                 .await;
-                worker.child.kill().unwrap(); // SIGKILL
-                worker.child.wait().unwrap();
+                worker.kill(); // SIGKILL, then reaped
             }
         }
     }
@@ -315,9 +248,8 @@ async fn api_and_two_workers_lose_nothing_and_repeat_nothing_when_a_worker_is_ki
         ("usage_ledger", "rm_usage_ledger"),
     ] {
         let live = common::snapshot(&db.pool, table).await;
-        let status = Command::new(env!("CARGO_BIN_EXE_ancre"))
-            .args(["projections", "rebuild", name])
-            .envs(deployment.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        let status = deployment
+            .command(&["projections", "rebuild", name])
             .env("ANCRE_DATA_DIR", dir.join("rebuild"))
             .status()
             .unwrap();

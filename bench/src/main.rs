@@ -8,7 +8,8 @@
 //! - the Kafka relay at that load: commit → consumer lag, and its throughput
 //!   publishing the whole log (`relay`);
 //! - what a charge costs on a long usage period (`usage`);
-//! - ingestion throughput (`ingestion`), retrieval quality, time to first
+//! - ingestion throughput (`ingestion`), the same by one then two worker
+//!   processes on a Qdrant server and S3 (`workers`), retrieval quality, time to first
 //!   chat token and retrieval latency (`retrieval`).
 //!
 //! It runs against `DATABASE_URL` (the Makefile starts a durable local cluster
@@ -34,7 +35,8 @@ struct Args {
     clients: usize,
     seconds: u64,
     /// `all` (default), `log` (commands and projectors), `relay` (Kafka), `usage`, `ingestion`,
-    /// `retrieval` or `latency` (retrieval latency alone).
+    /// `workers` (ingestion by one vs two worker processes), `retrieval` or `latency`
+    /// (retrieval latency alone).
     only: String,
     retrieval: retrieval::Options,
 }
@@ -83,6 +85,7 @@ mod relay;
 mod retrieval;
 mod usage;
 mod vectors;
+mod workers;
 
 #[derive(Serialize)]
 pub struct Row {
@@ -151,6 +154,9 @@ async fn main() -> anyhow::Result<()> {
         }
         if matches!(args.only.as_str(), "all" | "ingestion") {
             report.rows.extend(ingestion::run(&url).await?);
+        }
+        if matches!(args.only.as_str(), "all" | "workers") {
+            report.rows.extend(workers::run(&url).await?);
         }
         if matches!(args.only.as_str(), "all" | "retrieval") {
             report

@@ -8,6 +8,7 @@
 //!   key generated per test, and a signer that mints session tokens.
 //! - [`openai`]: a local server that speaks OpenAI's embeddings protocol, and
 //!   ([`openai_chat`]) its Chat Completions streaming protocol.
+//! - [`process`]: `ancre` run as real child processes of one deployment.
 //! - [`stripe`]: a local server that speaks Stripe's REST protocol (Checkout
 //!   and Billing Portal sessions), and webhook payloads signed as Stripe signs them.
 //! - [`wait`]: waiting on a condition with a deadline (tests never sleep to
@@ -18,6 +19,7 @@ pub mod kafka;
 pub mod openai;
 pub mod openai_chat;
 pub mod pg;
+pub mod process;
 pub mod stripe;
 pub mod wait;
 
