@@ -67,6 +67,8 @@ pub struct AppState {
     pub answerer: Arc<Answerer>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set.
     pub stripe: Option<crate::billing::client::StripeClient>,
+    /// Nango, when `NANGO_SECRET_KEY` is set.
+    pub nango: Option<ancre_connectors::nango::NangoClient>,
     /// The live document feeds open in this process, per tenant.
     pub feeds: Arc<crate::routes::document_feed::OpenFeeds>,
 }
@@ -145,6 +147,7 @@ pub async fn object_store(config: &Config) -> anyhow::Result<Arc<dyn ObjectStore
 /// act on other targets (stored files, the pipeline's queue, the search index).
 pub fn all_projectors(
     config: &Config,
+    pool: &PgPool,
     store: Arc<dyn ObjectStore>,
     commands: Arc<Commands>,
     index: Arc<dyn SearchIndex>,
@@ -155,10 +158,21 @@ pub fn all_projectors(
     all.push(Arc::new(PipelineJobs));
     all.push(Arc::new(ChunksProjector::new(store.clone())));
     all.push(Arc::new(
-        SearchIndexProjector::new(index, store, commands.clone())
+        SearchIndexProjector::new(index, store.clone(), commands.clone())
             .optimize_every(config.index_optimize_every),
     ));
-    all.push(Arc::new(UsageRecorder::new(commands)));
+    all.push(Arc::new(UsageRecorder::new(commands.clone())));
+    all.push(Arc::new(crate::connectors::sync::ConnectorSync {
+        commands,
+        store,
+        pool: pool.clone(),
+        nango: config
+            .nango
+            .clone()
+            .map(ancre_connectors::nango::NangoClient::new),
+        spool: config.data_dir.join("spool"),
+        max_bytes: config.max_upload_bytes,
+    }));
     if let Some(kafka) = &config.kafka {
         let relay = ancre_relay::KafkaRelay::new(kafka.clone())
             .with_context(|| format!("Kafka producer for {}", kafka.brokers))?;
@@ -395,7 +409,13 @@ pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
             embedded
         }
     };
-    let every = all_projectors(&config, store.clone(), commands.clone(), index.clone())?;
+    let every = all_projectors(
+        &config,
+        &pool,
+        store.clone(),
+        commands.clone(),
+        index.clone(),
+    )?;
     let deployment_projectors: Vec<&'static str> = every.iter().map(|p| p.name()).collect();
     let selected = role.select(every)?;
     let (from_log, from_kafka) = match &role {
@@ -464,6 +484,10 @@ pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
             .billing
             .clone()
             .map(crate::billing::client::StripeClient::new),
+        nango: config
+            .nango
+            .clone()
+            .map(ancre_connectors::nango::NangoClient::new),
         feeds: Default::default(),
     };
     let mut stop_engine = shutdown_rx.clone();

@@ -140,6 +140,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             // rebuild of `search_index`): `status` must work beside a running server.
             let projectors = crate::app::all_projectors(
                 &config,
+                &pool,
                 crate::app::object_store(&config).await?,
                 commands,
                 crate::app::search_index(&config).await?,

@@ -123,6 +123,9 @@ pub struct Config {
     /// `STRIPE_SECRET_KEY` is unset: the billing routes say so and every
     /// tenant stays on its plan (Free unless an admin moved it).
     pub billing: Option<crate::billing::StripeConfig>,
+    /// Connectors through a self-hosted Nango (`NANGO_*`); `None` when
+    /// `NANGO_SECRET_KEY` is unset: the integration routes answer 503 saying so.
+    pub nango: Option<ancre_connectors::nango::NangoConfig>,
     /// `ANCRE_WEB_DIR`: the built web UI (`frontend/dist`, which `make run`
     /// builds), served at `/`.
     pub web_dir: PathBuf,
@@ -438,6 +441,21 @@ fn stripe() -> Result<Option<crate::billing::StripeConfig>, ConfigError> {
     }))
 }
 
+fn nango() -> Result<Option<ancre_connectors::nango::NangoConfig>, ConfigError> {
+    let Some(secret_key) = var("NANGO_SECRET_KEY") else {
+        return Ok(None);
+    };
+    let url = var("NANGO_URL")
+        .ok_or_else(|| ConfigError("NANGO_SECRET_KEY is set but NANGO_URL is not".into()))?;
+    Ok(Some(ancre_connectors::nango::NangoConfig {
+        url,
+        webhook_secret: var("NANGO_WEBHOOK_SECRET").unwrap_or_else(|| secret_key.clone()),
+        secret_key,
+        connect_url: var("NANGO_CONNECT_URL"),
+        timeout: Duration::from_secs(parse("NANGO_TIMEOUT_SECS", 60)?),
+    }))
+}
+
 impl Config {
     /// Reads `.env` (if any), then the environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -536,6 +554,7 @@ impl Config {
         };
         Ok(Config {
             billing: stripe()?,
+            nango: nango()?,
             chat,
             remote_embedder,
             database_url: DatabaseUrl::new(database_url),
@@ -628,6 +647,7 @@ impl Config {
             std::env::temp_dir().join(format!("ancre-{}", uuid::Uuid::new_v4().simple()));
         Config {
             billing: None,
+            nango: None,
             chat: None,
             remote_embedder: None,
             database_url: DatabaseUrl::new(database_url),

@@ -12,6 +12,7 @@
 //! - [`app`]: wiring (state, router, middleware) and serving.
 //! - [`serve`]: the HTTP server loop with its limits (slow clients, connections).
 //! - [`spool`]: an upload's file, written to disk and hashed as it arrives.
+//! - [`intake`]: a file entering a collection as a document (uploads and connector syncs).
 //! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
 //! - [`extract`]: JSON and path extractors whose rejections are problems.
@@ -20,6 +21,7 @@
 //! - [`telemetry`]: logs, request spans and the Prometheus metrics.
 //! - [`chat`]: one chat turn as a task: answer, record, report as frames.
 //! - [`cli`]: the sub-commands of the binary.
+//! - [`connectors`]: Nango's webhooks and the `connector_sync` worker.
 //! - [`web`]: the built web UI at `/` (everything outside `/api`).
 
 pub mod app;
@@ -28,9 +30,11 @@ pub mod billing;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod digest;
 pub mod error;
 pub mod extract;
+pub mod intake;
 pub mod quota;
 pub mod routes;
 pub mod serve;

@@ -5,9 +5,9 @@
 //! both pass). What the work then consumes (pages, tokens) is recorded by the
 //! `usage_recorder` once it is done.
 
-use ancre_commands::{CommandError, EventMetadata};
+use ancre_commands::{CommandError, Commands, EventMetadata};
 use ancre_domain::usage::{Entry, Period, Quota, Subject, UsageError, UsageLine};
-use ancre_domain::Plan;
+use ancre_domain::{Plan, TenantId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -138,11 +138,29 @@ pub async fn charge(
     metadata: &EventMetadata,
     charge: Charge<'_>,
 ) -> ApiResult<()> {
+    charge_tenant(
+        &state.commands,
+        ctx.tenant_id(),
+        ctx.tenant.plan,
+        metadata,
+        charge,
+    )
+    .await
+}
+
+/// [`charge`] for work no request carries (a connector's sync): the tenant
+/// and its plan as the caller read them.
+pub async fn charge_tenant(
+    commands: &Commands,
+    tenant: TenantId,
+    plan: Plan,
+    metadata: &EventMetadata,
+    charge: Charge<'_>,
+) -> ApiResult<()> {
     let now = Utc::now();
     let period = Period::of(now);
-    let plan = ctx.tenant.plan;
     let entry = Entry {
-        tenant_id: ctx.tenant_id(),
+        tenant_id: tenant,
         period,
         key: charge.key,
         cause: metadata.causation_id.clone(),
@@ -151,8 +169,7 @@ pub async fn charge(
         lines: charge.lines,
         occurred_at: now,
     };
-    match state
-        .commands
+    match commands
         .record_usage(entry, plan.limits(charge.quotas), metadata)
         .await
     {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use ancre_domain::{ApiKeyId, TenantId, UserId};
+use ancre_domain::{ApiKeyId, ConnectionId, TenantId, UserId};
 use uuid::Uuid;
 
 /// Who caused an event.
@@ -15,6 +15,8 @@ pub enum Actor {
     ApiKey(ApiKeyId),
     /// The platform itself (process managers, webhooks, start-up).
     System(&'static str),
+    /// A connector's sync, importing from the tenant's source.
+    Connection(ConnectionId),
 }
 
 impl fmt::Display for Actor {
@@ -23,6 +25,7 @@ impl fmt::Display for Actor {
             Actor::User(user) => write!(f, "user:{user}"),
             Actor::ApiKey(key) => write!(f, "api_key:{key}"),
             Actor::System(what) => write!(f, "system:{what}"),
+            Actor::Connection(connection) => write!(f, "connection:{connection}"),
         }
     }
 }

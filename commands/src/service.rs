@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use ancre_domain::assistant::{Assistant, AssistantCommand, AssistantError};
 use ancre_domain::collection::{Collection, CollectionCommand, CollectionError};
+use ancre_domain::connection::{Connection, ConnectionCommand, ConnectionError};
 use ancre_domain::conversation::{Conversation, ConversationCommand, ConversationError};
 use ancre_domain::document::{Document, DocumentCommand, DocumentError};
 use ancre_domain::tenant::{Tenant, TenantCommand, TenantError};
 use ancre_domain::usage::Usage;
-use ancre_domain::{AssistantId, CollectionId, ConversationId, DocumentId, TenantId};
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework, EventStore};
+use ancre_domain::{AssistantId, CollectionId, ConnectionId, ConversationId, DocumentId, TenantId};
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, CqrsFramework, EventStore};
 use postgres_es::PostgresCqrs;
 use sqlx::PgPool;
 
@@ -44,6 +45,8 @@ pub struct Commands {
     conversations: PostgresCqrs<Conversation>,
     /// Snapshotted: a period's stream grows with every billable cause.
     pub(crate) usages: CqrsFramework<Usage, SnapshotStore<Usage>>,
+    /// Snapshotted: a connection's stream grows with every imported record.
+    connections: CqrsFramework<Connection, SnapshotStore<Connection>>,
 }
 
 impl Commands {
@@ -55,6 +58,7 @@ impl Commands {
             assistants: store::framework::<Assistant>(pool.clone(), ()),
             conversations: store::framework::<Conversation>(pool.clone(), ()),
             usages: store::snapshotted::<Usage>(pool.clone()),
+            connections: store::snapshotted::<Connection>(pool.clone()),
             pool,
         }
     }
@@ -125,6 +129,45 @@ impl Commands {
             metadata,
         )
         .await
+    }
+
+    pub async fn connection(
+        &self,
+        id: ConnectionId,
+        command: ConnectionCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Option<LogPosition>, CommandError<ConnectionError>> {
+        execute_with_retries(
+            &self.pool,
+            &self.connections,
+            &id.to_string(),
+            command,
+            metadata,
+            CONFLICT_RETRIES,
+        )
+        .await
+    }
+
+    /// A document's current state.
+    pub async fn load_document(
+        &self,
+        id: DocumentId,
+    ) -> Result<Document, CommandError<DocumentError>> {
+        store::load::<Document>(self.pool.clone(), &id.to_string())
+            .await
+            .map_err(|e| CommandError::Store(e.to_string()))
+    }
+
+    /// A connection's current state (what the sync worker decides from).
+    pub async fn load_connection(
+        &self,
+        id: ConnectionId,
+    ) -> Result<Connection, CommandError<ConnectionError>> {
+        let mut context = SnapshotStore::<Connection>::new(self.pool.clone())
+            .load_aggregate(&id.to_string())
+            .await
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        Ok(context.aggregate().clone())
     }
 
     pub async fn conversation(

@@ -47,6 +47,11 @@ impl Snapshotted for ancre_domain::usage::Usage {
     const SNAPSHOT_VERSION: u32 = ancre_domain::usage::Usage::SNAPSHOT_VERSION;
 }
 
+/// A connection's stream grows with every record a sync imports.
+impl Snapshotted for ancre_domain::connection::Connection {
+    const SNAPSHOT_VERSION: u32 = ancre_domain::connection::Connection::SNAPSHOT_VERSION;
+}
+
 /// What a snapshot row's payload holds.
 #[derive(Serialize, Deserialize)]
 struct Payload {

@@ -11,6 +11,17 @@ use crate::snapshots::{SnapshotStore, Snapshotted};
 pub const EVENTS_TABLE: &str = "events";
 pub const SNAPSHOTS_TABLE: &str = "snapshots";
 
+/// An aggregate's current state, read from its events (no snapshots).
+pub async fn load<A: Aggregate>(
+    pool: PgPool,
+    id: &str,
+) -> Result<A, cqrs_es::AggregateError<A::Error>> {
+    use cqrs_es::EventStore as _;
+    let repo = PostgresEventRepository::new(pool).with_tables(EVENTS_TABLE, SNAPSHOTS_TABLE);
+    let store = PersistedEventStore::<_, A>::new_event_store(repo);
+    Ok(store.load_aggregate(id).await?.aggregate)
+}
+
 /// A framework with no in-process queries: read models are built by the
 /// subscription engine, which survives crashes (see the crate docs).
 pub fn framework<A: Aggregate>(pool: PgPool, services: A::Services) -> PostgresCqrs<A> {

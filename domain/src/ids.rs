@@ -72,6 +72,10 @@ uuid_id!(
     /// A conversation with one assistant: a sequence of turns.
     ConversationId
 );
+uuid_id!(
+    /// A tenant's connection to one provider (through Nango).
+    ConnectionId
+);
 
 /// A user as named by the identity provider (a Clerk user id such as
 /// `user_2abc…`, or `dev-user` under the development bypass). Opaque to us.

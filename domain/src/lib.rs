@@ -15,6 +15,7 @@
 //! - [`tenant`]: the `Tenant` aggregate (name, plan, status, members, API keys).
 //! - [`assistant`]: the `Assistant` aggregate (instructions, model, retrieval over collections).
 //! - [`collection`]: the `Collection` aggregate (a named set of documents).
+//! - [`connection`]: the `Connection` aggregate (a tenant's link to a provider through Nango, and its syncs).
 //! - [`conversation`]: the `Conversation` aggregate (turns with their citations and usage).
 //! - [`document`]: the `Document` aggregate (an uploaded file through the pipeline).
 //! - [`text`]: validation of user-given names and descriptions.
@@ -22,6 +23,7 @@
 
 pub mod assistant;
 pub mod collection;
+pub mod connection;
 pub mod conversation;
 pub mod document;
 mod emit;
@@ -34,7 +36,9 @@ pub mod tenant;
 pub mod text;
 pub mod usage;
 
-pub use ids::{ApiKeyId, AssistantId, CollectionId, ConversationId, DocumentId, TenantId, UserId};
+pub use ids::{
+    ApiKeyId, AssistantId, CollectionId, ConnectionId, ConversationId, DocumentId, TenantId, UserId,
+};
 pub use log::LogPosition;
 pub use plan::Plan;
 pub use rejection::{Rejection, RejectionKind};

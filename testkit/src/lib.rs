@@ -6,6 +6,9 @@
 //!   template, on the cluster `make test` starts (`ANCRE_TEST_DATABASE_URL`).
 //! - [`jwks`]: a local server that speaks Clerk's JWKS protocol, with an RSA
 //!   key generated per test, and a signer that mints session tokens.
+//! - [`nango`]: a local server that speaks Nango's HTTP API (connect
+//!   sessions, connections, records with cursors, the proxy) and signs
+//!   webhooks as Nango does.
 //! - [`openai`]: a local server that speaks OpenAI's embeddings protocol, and
 //!   ([`openai_chat`]) its Chat Completions streaming protocol.
 //! - [`process`]: `ancre` run as real child processes of one deployment.
@@ -16,6 +19,7 @@
 
 pub mod jwks;
 pub mod kafka;
+pub mod nango;
 pub mod openai;
 pub mod openai_chat;
 pub mod pg;

@@ -6,14 +6,13 @@
 //! bytes in the same collection map to the same document id, so a re-upload is
 //! reported as a duplicate, even when two uploads race.
 
-use ancre_commands::{CommandError, EventMetadata, LogPosition};
-use ancre_domain::document::{document_id_for, DocumentCommand, DocumentError};
-use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
+use ancre_commands::{EventMetadata, LogPosition};
+use ancre_domain::document::{document_id_for, DocumentCommand, MediaType};
+use ancre_domain::usage::Quota;
 use ancre_domain::{CollectionId, DocumentId};
-use ancre_ingestion::{detect, storage};
+use ancre_ingestion::storage;
 use ancre_projections::projectors::documents::NAME as DOCUMENTS;
 use ancre_projections::read::{self, documents::DocumentView};
-use ancre_usage::keys;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -31,12 +30,9 @@ use crate::auth::TenantContext;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiPath;
-use crate::quota::{self, Charge};
+use crate::intake::{Intake, NewDocument, Outcome, INTAKE_QUOTAS};
+use crate::quota;
 use crate::spool::{Spooled, Spooler};
-
-/// An upload stores a document (within the documents and storage limits),
-/// and is refused while the month's pages are used up (parsing would pass them).
-const UPLOAD_QUOTAS: &[Quota] = &[Quota::Documents, Quota::Storage, Quota::PagesPerMonth];
 
 /// What multipart framing may add to the files' bytes in a request's length
 /// (boundaries and part headers, a few hundred bytes per file).
@@ -89,8 +85,26 @@ pub struct DocumentResponse {
     pub embedding_model: Option<String>,
     /// The original bytes.
     pub file_url: String,
+    /// Where a connector imported it from; absent for uploads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A connector's document: where it lives at the provider.
+#[derive(Serialize, ToSchema)]
+pub struct SourceResponse {
+    /// The tenant's connection it came through.
+    pub connection_id: Uuid,
+    /// `google-drive` or `notion`.
+    pub provider: String,
+    /// The record's id at the provider.
+    pub record_id: String,
+    /// Where to open it at the provider.
+    pub url: Option<String>,
+    /// The provider's modification time of the imported version.
+    pub modified_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -136,6 +150,13 @@ impl From<DocumentView> for DocumentResponse {
             failure: d.failure_reason.map(|reason| Failure {
                 stage: d.failure_stage.unwrap_or_default(),
                 reason,
+            }),
+            source: d.source.map(|s| SourceResponse {
+                connection_id: s.connection_id.0,
+                provider: s.provider.as_str().to_owned(),
+                record_id: s.record_id,
+                url: s.url,
+                modified_at: s.modified_at,
             }),
             pages: d.pages,
             chunks: d.chunks,
@@ -232,7 +253,7 @@ pub async fn upload(
     quota::precheck(
         &state,
         &ctx,
-        UPLOAD_QUOTAS,
+        INTAKE_QUOTAS,
         files_at_most.map(|bytes| (Quota::Storage, bytes)),
     )
     .await?;
@@ -343,7 +364,7 @@ async fn next_file(
     Ok(None)
 }
 
-/// Checks, stores and records one file.
+/// Checks, stores and records one file (see [`crate::intake`]).
 async fn accept(
     state: &AppState,
     ctx: &TenantContext,
@@ -351,123 +372,52 @@ async fn accept(
     collection: CollectionId,
     incoming: Incoming,
 ) -> ApiResult<(UploadedFile, Option<LogPosition>, Option<Refusal>)> {
-    let rejected = |reason: String, refusal| {
-        Ok((
-            UploadedFile {
-                filename: incoming.filename.clone(),
-                outcome: "rejected",
-                id: None,
-                status_url: None,
-                media_type: None,
-                size_bytes: incoming.size,
-                reason: Some(reason),
-            },
-            None,
-            Some(refusal),
-        ))
-    };
-    let detected = {
-        let (name, path) = (incoming.filename.clone(), incoming.file.path().to_owned());
-        tokio::task::spawn_blocking(move || detect::detect_file(&name, &path))
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("detecting a file's type: {e}")))?
-    };
-    let media_type = match detected {
-        Ok(m) => m,
-        Err(unsupported) => return rejected(unsupported.0, Refusal::Unsupported),
-    };
-    let sha256 = incoming.file.sha256.clone();
-    let document = document_id_for(collection, &sha256);
     let tenant = ctx.tenant_id();
-    let key = storage::original_key(tenant.0, document.0, Uuid::new_v4());
+    let document = document_id_for(collection, &incoming.file.sha256);
     let metadata = EventMetadata::for_request(tenant, ctx.principal.actor(), request.0.clone());
-    // Charged before anything is stored: over a limit, nothing is done.
-    let stored = |key: String, sign: i64| Charge {
-        key,
-        subject: Subject {
-            document_id: Some(document),
-            ..Subject::default()
-        },
-        lines: vec![
-            UsageLine {
-                metric: Metric::Documents,
-                quantity: sign,
-            },
-            UsageLine {
-                metric: Metric::StorageBytes,
-                quantity: sign * i64::try_from(incoming.size).unwrap_or(i64::MAX),
-            },
-        ],
-        quotas: UPLOAD_QUOTAS,
+    let intake = Intake {
+        commands: &state.commands,
+        store: state.store.as_ref(),
+        tenant,
+        plan: ctx.tenant.plan,
+        metadata: &metadata,
     };
-    match quota::charge(state, ctx, &metadata, stored(keys::upload(&key), 1)).await {
-        Ok(()) => {}
-        Err(ApiError::OverQuota(over)) => {
-            return rejected(over.detail(), Refusal::OverQuota(over));
-        }
-        Err(other) => return Err(other),
-    }
-    // From here on, an upload that does not become a document gives its charge back.
-    let refund = || async {
-        let back = Charge {
-            quotas: &[],
-            ..stored(keys::upload_refund(&key), -1)
-        };
-        if let Err(e) = quota::charge(state, ctx, &metadata, back).await {
-            tracing::error!(error = %e, %key, "an upload's charge could not be given back");
-        }
-    };
-    if let Err(e) = state.store.put_file(&key, incoming.file.path()).await {
-        refund().await;
-        return Err(ApiError::Internal(
-            anyhow::Error::new(e).context("storing an upload"),
-        ));
-    }
-    let result = state
-        .commands
-        .document(
+    let (filename, size) = (incoming.filename.clone(), incoming.size);
+    let outcome = intake
+        .admit(NewDocument {
             document,
-            DocumentCommand::Upload {
-                document_id: document,
-                tenant_id: tenant,
-                collection_id: collection,
-                filename: incoming.filename.clone(),
-                media_type,
-                size_bytes: incoming.size,
-                sha256,
-                storage_key: key.clone(),
-            },
-            &metadata,
-        )
-        .await;
-    let (outcome, at) = match result {
-        Ok(at) => ("queued", at),
-        Err(CommandError::Rejected(DocumentError::Duplicate)) => {
-            refund().await;
-            // The bytes are already stored under the first upload's key.
-            if let Err(e) = state.store.delete(&key).await {
-                tracing::warn!(error = %e, %key, "could not remove a duplicate upload's copy");
-            }
-            ("duplicate", None)
-        }
-        Err(other) => {
-            refund().await;
-            return Err(other.into());
-        }
-    };
-    Ok((
-        UploadedFile {
+            collection,
             filename: incoming.filename,
-            outcome,
-            id: Some(document.0),
-            status_url: Some(format!("/api/v1/documents/{document}")),
-            media_type: Some(media_type.as_str().to_owned()),
-            size_bytes: incoming.size,
-            reason: None,
-        },
-        at,
-        None,
-    ))
+            file: incoming.file,
+            storage_key: storage::original_key(tenant.0, document.0, Uuid::new_v4()),
+            source: None,
+        })
+        .await?;
+    let file = |outcome, media_type: Option<MediaType>, reason: Option<String>| UploadedFile {
+        filename: filename.clone(),
+        outcome,
+        id: media_type.map(|_| document.0),
+        status_url: media_type.map(|_| format!("/api/v1/documents/{document}")),
+        media_type: media_type.map(|m| m.as_str().to_owned()),
+        size_bytes: size,
+        reason,
+    };
+    Ok(match outcome {
+        Outcome::Queued { media_type, at } => (file("queued", Some(media_type), None), at, None),
+        Outcome::Duplicate { media_type } => {
+            (file("duplicate", Some(media_type), None), None, None)
+        }
+        Outcome::Unsupported(reason) => (
+            file("rejected", None, Some(reason)),
+            None,
+            Some(Refusal::Unsupported),
+        ),
+        Outcome::OverQuota(over) => (
+            file("rejected", None, Some(over.detail())),
+            None,
+            Some(Refusal::OverQuota(over)),
+        ),
+    })
 }
 
 fn human_bytes(n: u64) -> String {

@@ -11,6 +11,7 @@ pub mod docs;
 pub mod document_feed;
 pub mod documents;
 pub mod health;
+pub mod integrations;
 pub mod invitations;
 pub mod me;
 pub mod members;
@@ -59,6 +60,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(invitations::router())
         .merge(usage::router())
         .merge(billing::router())
+        .merge(integrations::router())
 }
 
 /// Middleware of the workspace routes: the caller's role there must use

@@ -242,7 +242,7 @@ pub struct LedgerLine {
     pub key: String,
     /// `request:<id>` or `event:<log position>`.
     pub cause: String,
-    /// `user:…`, `api_key:…` or `system:…`.
+    /// `user:…`, `api_key:…`, `system:…` or `connection:…` (a connector's sync).
     pub actor: String,
     pub document_id: Option<Uuid>,
     pub assistant_id: Option<Uuid>,

@@ -71,6 +71,11 @@ impl Document {
         self.status
     }
 
+    /// Where its original is stored (empty before its upload).
+    pub fn storage_key(&self) -> &str {
+        &self.storage_key
+    }
+
     fn owned_by(&self, tenant: TenantId) -> Result<(), DocumentError> {
         match self.tenant {
             Some(owner) if owner == tenant && self.status != DocumentStatus::Deleted => Ok(()),
@@ -112,6 +117,7 @@ impl Document {
                 size_bytes,
                 sha256,
                 storage_key,
+                source,
             } => {
                 // A deleted document can be uploaded again (same bytes, same id).
                 if !matches!(
@@ -129,6 +135,7 @@ impl Document {
                     size_bytes,
                     sha256,
                     storage_key,
+                    source,
                 }])
             }
             C::RecordParsed {

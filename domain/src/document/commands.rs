@@ -1,6 +1,6 @@
 //! What can be asked of a document.
 
-use crate::document::MediaType;
+use crate::document::{DocumentSource, MediaType};
 use crate::{CollectionId, DocumentId, TenantId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +15,8 @@ pub enum DocumentCommand {
         size_bytes: u64,
         sha256: String,
         storage_key: String,
+        /// Set when a connector imported it.
+        source: Option<DocumentSource>,
     },
     /// The pipeline's stages report their results (see the events).
     RecordParsed {

@@ -5,7 +5,7 @@
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::document::MediaType;
+use crate::document::{DocumentSource, MediaType};
 use crate::{CollectionId, DocumentId, TenantId};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,6 +19,9 @@ pub enum DocumentEvent {
         size_bytes: u64,
         sha256: String,
         storage_key: String,
+        /// Where a connector imported it from (absent for uploads).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<DocumentSource>,
     },
     /// Parsed and chunked; the chunks (text, page, offsets, heading path,
     /// tokens) are stored once under `chunks_key` (a claim check).

@@ -11,11 +11,13 @@ mod aggregate;
 mod commands;
 mod events;
 mod media_type;
+mod source;
 
 pub use aggregate::{Document, DocumentError, DocumentStatus};
 pub use commands::DocumentCommand;
 pub use events::DocumentEvent;
 pub use media_type::MediaType;
+pub use source::DocumentSource;
 
 use uuid::Uuid;
 

@@ -47,12 +47,13 @@ impl Projector for DocumentsProjector {
                 size_bytes,
                 sha256,
                 storage_key,
+                source,
                 ..
             } => {
                 sqlx::query(
                     "INSERT INTO rm_documents (document_id, tenant_id, collection_id, filename, media_type,
-                        size_bytes, sha256, storage_key, status, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $9)",
+                        size_bytes, sha256, storage_key, status, created_at, updated_at, source)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $9, $10)",
                 )
                 .bind(document)
                 .bind(tenant_id.0)
@@ -63,6 +64,7 @@ impl Projector for DocumentsProjector {
                 .bind(sha256)
                 .bind(storage_key)
                 .bind(at)
+                .bind(source.map(sqlx::types::Json))
                 .execute(&mut *tx)
                 .await?;
             }

@@ -7,6 +7,7 @@ use crate::Projector;
 pub mod assistants;
 pub mod billing;
 pub mod collections;
+pub mod connections;
 pub mod conversations;
 pub mod documents;
 pub mod invitations;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Arc<dyn Projector>> {
         Arc::new(usage_counters::UsageCountersProjector),
         Arc::new(usage_ledger::UsageLedgerProjector),
         Arc::new(billing::BillingProjector),
+        Arc::new(connections::ConnectionsProjector),
     ]
 }
 

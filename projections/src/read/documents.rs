@@ -1,6 +1,6 @@
 //! Documents, from `rm_documents`. Every query is scoped by tenant.
 
-use ancre_domain::document::MediaType;
+use ancre_domain::document::{DocumentSource, MediaType};
 use ancre_domain::{CollectionId, DocumentId, TenantId};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -23,6 +23,8 @@ pub struct DocumentView {
     pub embedding_model: Option<String>,
     /// Where the pipeline is with it, while it is on its way.
     pub pipeline: Option<PipelineView>,
+    /// Where a connector imported it from (`None` for uploads).
+    pub source: Option<DocumentSource>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -63,6 +65,7 @@ struct Row {
     progress_total: Option<i32>,
     attempts: Option<i32>,
     last_error: Option<String>,
+    source: Option<sqlx::types::Json<DocumentSource>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -106,6 +109,7 @@ impl Row {
             tokens: self.tokens,
             embedding_model: self.embedding_model,
             pipeline,
+            source: self.source.map(|s| s.0),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -116,7 +120,7 @@ const COLUMNS: &str =
     "d.document_id, d.collection_id, d.filename, d.media_type, d.size_bytes, d.sha256,
     d.storage_key, d.status, d.failure_stage, d.failure_reason, d.pages, d.chunks, d.tokens,
     d.embedding_model, j.stage, j.lease_until > now() AS running, j.progress_done,
-    j.progress_total, j.attempts, j.last_error, d.created_at, d.updated_at";
+    j.progress_total, j.attempts, j.last_error, d.source, d.created_at, d.updated_at";
 
 /// Documents with their pipeline job, if any. Two projectors keep the two
 /// tables, so for a moment a job may still name the stage the document has

@@ -7,6 +7,7 @@ pub mod assistants;
 pub mod billing;
 pub mod chunks;
 pub mod collections;
+pub mod connections;
 pub mod conversations;
 pub mod documents;
 pub mod invitations;

@@ -31,6 +31,7 @@ fn upload(filename: &str) -> DocumentCommand {
         size_bytes: 1234,
         sha256: "ab12".into(),
         storage_key: "k".into(),
+        source: None,
     }
 }
 fn uploaded() -> DocumentEvent {
@@ -43,6 +44,7 @@ fn uploaded() -> DocumentEvent {
         size_bytes: 1234,
         sha256: "ab12".into(),
         storage_key: "k".into(),
+        source: None,
     }
 }
 
