@@ -52,7 +52,7 @@ fn drive_file(record: &Record) -> Option<SourceFile> {
         .field("name")
         .or_else(|| record.field("title"))
         .unwrap_or(&record.id);
-    let id = &record.id;
+    let id = crate::percent_encode(&record.id);
     let (filename, path) = match mime.strip_prefix(GOOGLE_APPS) {
         None => (
             name.to_owned(),
@@ -72,7 +72,10 @@ fn drive_file(record: &Record) -> Option<SourceFile> {
             };
             (
                 format!("{name}.{extension}"),
-                format!("drive/v3/files/{id}/export?mimeType={}", escape(target)),
+                format!(
+                    "drive/v3/files/{id}/export?mimeType={}",
+                    crate::percent_encode(target)
+                ),
             )
         }
     };
@@ -107,7 +110,7 @@ fn notion_page(record: &Record) -> Option<SourceFile> {
         url: record.field("url").map(str::to_owned),
         modified_at: record.field("last_edited_time").map(str::to_owned),
         fetch: Fetch {
-            path: format!("v1/pages/{}/markdown", record.id),
+            path: format!("v1/pages/{}/markdown", crate::percent_encode(&record.id)),
             // Forwarded to Notion as `notion-version` (Nango strips the prefix).
             headers: vec![("nango-proxy-notion-version", "2026-03-11".to_owned())],
             markdown_json: true,
@@ -128,18 +131,6 @@ fn clean_filename(name: &str) -> String {
         })
         .collect();
     cleaned.trim().chars().take(200).collect()
-}
-
-fn escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -239,7 +239,8 @@ impl ConnectorSync {
                 // Down or rate-limited: the engine runs this sync again later.
                 Err(e) if e.is_transient() => return Err(target(format!("Nango: {e}"))),
                 Err(e) => {
-                    let reason = format!("Nango refused to list the records: {e}");
+                    tracing::warn!(error = %e, %id, "Nango refused to list a sync's records");
+                    let reason = format!("Nango refused to list the records: {}", e.summary());
                     return self.fail(id, sync_id, reason, metadata).await;
                 }
             };
@@ -305,7 +306,12 @@ impl ConnectorSync {
             Ok(bytes) => bytes,
             Err(e) if e.is_transient() => return Err(target(format!("Nango: {e}"))),
             Err(e) => {
-                let reason = format!("{}: could not be downloaded: {e}", file.filename);
+                tracing::warn!(error = %e, %id, record = record.id, "a record's file could not be downloaded");
+                let reason = format!(
+                    "{}: could not be downloaded: {}",
+                    file.filename,
+                    e.summary()
+                );
                 self.connection_command(id, skip(reason), metadata).await?;
                 return Ok(Step::Skipped);
             }

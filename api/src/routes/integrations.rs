@@ -70,7 +70,8 @@ pub fn nango(state: &AppState) -> ApiResult<&NangoClient> {
 pub fn unavailable(e: NangoError, doing: &str) -> ApiError {
     tracing::warn!(error = %e, doing, "Nango failed");
     ApiError::Unavailable(format!(
-        "Nango could not {doing} ({e}); nothing was changed, try again later"
+        "Nango could not {doing} ({}); nothing was changed, try again later",
+        e.summary()
     ))
 }
 

@@ -33,6 +33,22 @@ pub enum NangoError {
 }
 
 impl NangoError {
+    /// What a user may read: the status and Nango's error code, never its
+    /// message or an address (those go to the logs).
+    pub fn summary(&self) -> String {
+        match self {
+            NangoError::Refused { status, code, .. } => match code {
+                Some(code) => format!("Nango answered {status} ({code})"),
+                None => format!("Nango answered {status}"),
+            },
+            NangoError::UnknownConnection => "Nango no longer has this connection".into(),
+            NangoError::TooLarge { limit } => {
+                format!("the file is larger than the limit of {} MB", limit >> 20)
+            }
+            NangoError::Unreachable(_) => "Nango could not be reached".into(),
+        }
+    }
+
     /// Worth retrying later: Nango (or the provider) is down, overloaded or
     /// rate-limiting; anything else will fail again the same way.
     pub fn is_transient(&self) -> bool {
@@ -237,7 +253,10 @@ impl NangoClient {
     ) -> Result<Connection, NangoError> {
         let response = self
             .http
-            .get(self.url(&format!("/connections/{}", segment(connection_id))))
+            .get(self.url(&format!(
+                "/connections/{}",
+                crate::percent_encode(connection_id)
+            )))
             .query(&[("provider_config_key", integration)])
             .bearer_auth(&self.config.secret_key)
             .send()
@@ -253,7 +272,10 @@ impl NangoClient {
     ) -> Result<(), NangoError> {
         let response = self
             .http
-            .delete(self.url(&format!("/connections/{}", segment(connection_id))))
+            .delete(self.url(&format!(
+                "/connections/{}",
+                crate::percent_encode(connection_id)
+            )))
             .query(&[("provider_config_key", integration)])
             .bearer_auth(&self.config.secret_key)
             .send()
@@ -331,18 +353,6 @@ impl NangoClient {
         }
         Ok(bytes)
     }
-}
-
-/// A connection id as one path segment.
-fn segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The response if it succeeded, else Nango's error as a [`NangoError`].
