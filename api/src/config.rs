@@ -452,6 +452,7 @@ fn nango() -> Result<Option<ancre_connectors::nango::NangoConfig>, ConfigError> 
         webhook_secret: var("NANGO_WEBHOOK_SECRET").unwrap_or_else(|| secret_key.clone()),
         secret_key,
         connect_url: var("NANGO_CONNECT_URL"),
+        public_url: var("NANGO_PUBLIC_URL"),
         timeout: Duration::from_secs(parse("NANGO_TIMEOUT_SECS", 60)?),
     }))
 }

@@ -36,7 +36,10 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         return ApiError::NotFound.into_response();
     }
     let mut response = files(&state, request).await;
-    let csp = content_security_policy(state.config.clerk.as_ref().map(|c| c.issuer.as_str()));
+    let csp = content_security_policy(
+        state.config.clerk.as_ref().map(|c| c.issuer.as_str()),
+        state.config.nango.as_ref().map(|n| n.connect_ui()),
+    );
     if let Ok(csp) = HeaderValue::from_str(&csp) {
         response
             .headers_mut()
@@ -50,8 +53,14 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
 
 /// The policy of the UI's pages; `clerk` is Clerk's Frontend API URL
 /// (`CLERK_ISSUER`), whose script, API and images the sign-in uses, with
-/// Cloudflare's bot challenge that Clerk's sign-up shows in a frame.
-pub fn content_security_policy(clerk: Option<&str>) -> String {
+/// Cloudflare's bot challenge that Clerk's sign-up shows in a frame;
+/// `nango_connect` is Nango's Connect UI, which the integrations page shows
+/// in a frame.
+pub fn content_security_policy(clerk: Option<&str>, nango_connect: Option<&str>) -> String {
+    let connect_ui = nango_connect
+        .and_then(origin)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     let clerk = clerk
         .and_then(origin)
         .map(|origin| format!(" {origin}"))
@@ -72,7 +81,7 @@ pub fn content_security_policy(clerk: Option<&str>) -> String {
          style-src 'self' 'unsafe-inline'; \
          font-src 'self' data:; \
          worker-src 'self' blob:; \
-         frame-src 'self'{challenge}; \
+         frame-src 'self'{challenge}{connect_ui}; \
          object-src 'none'; \
          base-uri 'self'; \
          form-action 'self'; \

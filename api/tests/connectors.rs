@@ -22,6 +22,7 @@ fn config(fake: &FakeNango) -> NangoConfig {
         secret_key: SECRET_KEY.into(),
         webhook_secret: WEBHOOK_KEY.into(),
         connect_url: Some("http://connect.nango.test".into()),
+        public_url: Some("http://api.nango.test".into()),
         timeout: Duration::from_secs(10),
     }
 }
@@ -603,4 +604,45 @@ async fn without_nango_the_routes_say_connectors_are_not_configured() {
     }
     let p = problem(deliver(&app, b"{}", Some("00")).await, 503).await;
     assert!(p["detail"].as_str().unwrap().contains("NANGO_SECRET_KEY"));
+}
+
+#[tokio::test]
+async fn over_quota_a_sync_stops_with_the_reason_and_imports_nothing_half() {
+    let fake = FakeNango::start().await;
+    let app = start(&fake).await;
+    let owner = "owner_q";
+    let tenant = app.tenant_of(owner, "Q").await;
+    let collection = common::collection(&app, owner, "Q docs").await;
+    // The Free plan's documents quota has room for one more.
+    common::prefill(&app, &tenant, ancre_domain::usage::Metric::Documents, 99).await;
+    fake.add_connection("conn-q", "google-drive", &tenant);
+    for n in 1..=3 {
+        fake.put_record(
+            "conn-q",
+            "File",
+            &format!("q{n}"),
+            drive_file(&format!("q{n}.md"), "text/markdown"),
+            format!("# Note {n}\n\nThe body of note {n}.\n").into_bytes(),
+        );
+    }
+    let r = app
+        .call(
+            owner,
+            Method::GET,
+            &format!("{BASE}/callback?provider=google-drive&connection_id=conn-q&collection_id={collection}"),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let c = synced(&app, owner, 0, &app.db.pool).await;
+    assert_eq!(c["sync"]["status"], "failed", "{c}");
+    let reason = c["sync"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("q2.md was not imported") && reason.contains("documents quota is reached"),
+        "{reason}"
+    );
+    assert_eq!(c["sync"]["imported"], 1, "{c}");
+    // One document, whole; nothing of the refused one stored or recorded.
+    let docs = documents_by_record(&app, owner, &collection).await;
+    assert_eq!(docs.keys().collect::<Vec<_>>(), vec!["q1"]);
+    assert_eq!(count(&app.db.pool, "DocumentUploaded").await, 1);
 }

@@ -80,6 +80,7 @@ async fn every_route_answers_each_role_as_its_permissions_say() {
             secret_key: "5f1b1f0e-8a40-4c1c-9d7e-0c7a2b9e4d11".into(),
             webhook_secret: "k".into(),
             connect_url: None,
+            public_url: None,
             timeout: std::time::Duration::from_secs(2),
         })
     })

@@ -125,15 +125,23 @@ async fn the_ui_is_served_with_a_content_security_policy_and_no_framing() {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 
     // Without Clerk the policy names no other origin at all.
-    let csp = ancre_api::web::content_security_policy(None);
+    let csp = ancre_api::web::content_security_policy(None, None);
     assert!(!csp.contains("http"), "{csp}");
+    // With connectors, Nango's Connect UI may be framed, and nothing else widens.
+    let csp = ancre_api::web::content_security_policy(None, Some("http://connect.nango.test/x"));
+    assert!(
+        csp.contains("frame-src 'self' http://connect.nango.test;"),
+        "{csp}"
+    );
+    assert_eq!(csp.matches("http").count(), 1, "{csp}");
     // A setting that is not an http(s) origin does not widen it.
     for bad in ["javascript:alert(1)", "https://x.test; script-src *", "*"] {
-        let csp = ancre_api::web::content_security_policy(Some(bad));
+        let csp = ancre_api::web::content_security_policy(Some(bad), Some(bad));
         assert!(
             !csp.contains("script-src 'self' *") && !csp.contains("alert"),
             "{bad}: {csp}"
         );
         assert_eq!(csp.matches("script-src").count(), 1, "{bad}: {csp}");
+        assert!(csp.contains("frame-src 'self'; "), "{bad}: {csp}");
     }
 }

@@ -96,6 +96,8 @@ pub struct ConnectSessionResponse {
     pub expires_at: DateTime<Utc>,
     /// The Connect UI's address on this deployment (`NANGO_CONNECT_URL`), if not Nango Cloud's.
     pub connect_url: Option<String>,
+    /// Nango's API as the browser reaches it (`NANGO_PUBLIC_URL`), if not Nango Cloud's.
+    pub api_url: Option<String>,
 }
 
 /// The state of the latest sync.
@@ -210,6 +212,7 @@ pub async fn connect(
             connect_link: session.connect_link,
             expires_at: session.expires_at,
             connect_url: nango.config().connect_url.clone(),
+            api_url: nango.config().public_url.clone(),
         }),
     )
         .into_response())

@@ -26,8 +26,20 @@ pub struct NangoConfig {
     pub webhook_secret: String,
     /// `NANGO_CONNECT_URL`: the Connect UI the web UI opens, when not Nango Cloud's.
     pub connect_url: Option<String>,
+    /// `NANGO_PUBLIC_URL`: Nango's API as browsers reach it (the Connect UI
+    /// calls it), when not Nango Cloud's.
+    pub public_url: Option<String>,
     /// `NANGO_TIMEOUT_SECS`: one request to Nango (a file download included).
     pub timeout: Duration,
+}
+
+impl NangoConfig {
+    /// The Connect UI's address: this deployment's, or Nango Cloud's.
+    pub fn connect_ui(&self) -> &str {
+        self.connect_url
+            .as_deref()
+            .unwrap_or("https://connect.nango.dev")
+    }
 }
 
 impl fmt::Debug for NangoConfig {
@@ -37,6 +49,7 @@ impl fmt::Debug for NangoConfig {
             .field("secret_key", &"[redacted]")
             .field("webhook_secret", &"[redacted]")
             .field("connect_url", &self.connect_url)
+            .field("public_url", &self.public_url)
             .field("timeout", &self.timeout)
             .finish()
     }
