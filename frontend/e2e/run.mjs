@@ -3,7 +3,9 @@
 // driven in Debian's headless Chromium by playwright-core. A first-time
 // user's path: create a collection, upload a real PDF and a broken one,
 // watch them to indexed / failed, create an assistant, ask, open a cited
-// source at its page; then exhaust the documents quota; then the French UI.
+// source at its page; then exhaust the documents quota; connect a Drive
+// (a local stand-in for Nango) in a second workspace and watch its files
+// arrive; then the French UI.
 // Screenshots of each page go to e2e/screenshots/.
 //
 // Needs: ANCRE_TEST_DATABASE_URL (a PostgreSQL it may create databases in),
@@ -18,6 +20,7 @@ import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { chromium } from "playwright-core";
 import { steps } from "./steps.mjs";
+import { SECRET_KEY, startFakeNango } from "./nango.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 const frontend = resolve(here, "..");
@@ -84,6 +87,7 @@ async function main() {
   rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
 
+  const nango = await startFakeNango();
   const server = spawn(bin, ["serve"], {
     env: {
       ...process.env,
@@ -98,6 +102,9 @@ async function main() {
       AWS_ACCESS_KEY_ID: need("ANCRE_TEST_S3_ACCESS_KEY"),
       AWS_SECRET_ACCESS_KEY: need("ANCRE_TEST_S3_SECRET_KEY"),
       ANCRE_LOG_FORMAT: "json",
+      NANGO_URL: nango.url,
+      NANGO_SECRET_KEY: SECRET_KEY,
+      NANGO_CONNECT_URL: nango.url,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -124,7 +131,7 @@ async function main() {
       ],
     });
     await waitFor("the server to answer /readyz", async () => (await fetch(`${base}/readyz`)).ok, 60_000);
-    await steps({ browser, base, corpus, shots, waitFor });
+    await steps({ browser, base, corpus, shots, waitFor, nango });
     console.log(`e2e: passed; screenshots in ${shots}`);
   } catch (e) {
     failed = true;
@@ -132,6 +139,7 @@ async function main() {
     console.error(`--- last server log lines ---\n${serverLog.split("\n").slice(-40).join("\n")}`);
   } finally {
     await browser?.close();
+    await nango.close();
     server.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     server.kill("SIGKILL");

@@ -5,11 +5,11 @@ import { join } from "node:path";
 
 const INDEXED = 300_000; // embedding a 26-page PDF on a busy 2-core machine
 
-export async function steps({ browser, base, corpus, shots, waitFor }) {
+export async function steps({ browser, base, corpus, shots, waitFor, nango }) {
   const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   try {
-    await path({ browser, context, page, base, corpus, shots, waitFor });
+    await path({ browser, context, page, base, corpus, shots, waitFor, nango });
   } catch (e) {
     // What the page showed when it went wrong, beside the others.
     await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
@@ -17,7 +17,7 @@ export async function steps({ browser, base, corpus, shots, waitFor }) {
   }
 }
 
-async function path({ browser, context, page, base, corpus, shots, waitFor }) {
+async function path({ browser, context, page, base, corpus, shots, waitFor, nango }) {
   page.setDefaultTimeout(30_000);
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
   const problems = [];
@@ -247,6 +247,32 @@ async function path({ browser, context, page, base, corpus, shots, waitFor }) {
   await page.getByTestId("workspace-name").getByText("Second team").waitFor();
   await page.getByText("No collection yet").waitFor();
   assert.equal(await page.getByText("Debian history").count(), 0, "the other workspace's collection is not shown");
+
+  // 14b. Connect a Google Drive there: Nango's Connect UI opens in a frame;
+  // its completion is simulated by coming back through the callback.
+  await page.getByLabel("Name").fill("Drive import");
+  await page.getByRole("button", { name: "Create collection" }).click();
+  await page.getByRole("heading", { name: "Drive import" }).waitFor();
+  await page.getByRole("link", { name: "Integrations" }).click();
+  const driveCard = page.getByTestId("provider-google-drive");
+  await driveCard.getByRole("button", { name: "Connect" }).click();
+  await waitFor("a connect session for this workspace", async () => nango.sessions.length === 1, 30_000);
+  assert.deepEqual(nango.sessions[0].allowed_integrations, ["google-drive"]);
+  await page.locator(`iframe[src^="${nango.url}"]`).waitFor({ state: "attached" });
+  await page.goto(`${base}/integrations?provider=google-drive&connection_id=conn-e2e`);
+  await driveCard.getByText("Connected").waitFor();
+  await driveCard.getByText("Not synced yet: choose a collection to start.").waitFor();
+  await driveCard.getByLabel("Collection its documents go to").selectOption({ label: "Drive import" });
+  await driveCard.getByText(/2 imported, 0 removed, 0 skipped/).waitFor({ timeout: 60_000 });
+  await shot("13-integrations");
+  await page.getByRole("link", { name: "Collections" }).click();
+  await page.getByRole("link", { name: "Drive import" }).click();
+  for (const file of Object.values(nango.files)) {
+    const row = page.locator(`[data-testid=document-row][data-filename="${file.name}"]`);
+    await row.getByText("From Google Drive").waitFor();
+    await row.locator("[data-phase=indexed]").waitFor({ timeout: INDEXED });
+  }
+  await shot("14-collection-from-drive");
   await page.getByLabel("Workspace").selectOption({ label: "Dev tenant" });
   await page.getByTestId("workspace-name").getByText("Dev tenant").waitFor();
   await page.getByText("Debian history").waitFor();

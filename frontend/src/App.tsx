@@ -9,6 +9,7 @@ import { AssistantPage } from "./features/assistants/AssistantPage";
 import { ChatPage } from "./features/chat/ChatPage";
 import { UsagePage } from "./features/usage/UsagePage";
 import { SettingsPage } from "./features/settings/SettingsPage";
+import { IntegrationsPage } from "./features/integrations/IntegrationsPage";
 import { NotFound } from "./components/NotFound";
 
 export function App() {
@@ -24,6 +25,8 @@ export function App() {
         <Route path="chat/:assistantId" element={<ChatPage />} />
         <Route path="chat/:assistantId/:conversationId" element={<ChatPage />} />
         <Route path="usage" element={<UsagePage />} />
+        <Route path="integrations" element={<IntegrationsPage />} />
+        <Route path="integrations/callback" element={<IntegrationsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>

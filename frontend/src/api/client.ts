@@ -91,5 +91,6 @@ export const api = {
   get: <T>(path: string) => json<T>("GET", path),
   post: <T>(path: string, body?: unknown) => json<T>("POST", path, body ?? {}),
   patch: <T>(path: string, body: unknown) => json<T>("PATCH", path, body),
+  put: <T>(path: string, body: unknown) => json<T>("PUT", path, body),
   delete: (path: string) => json<void>("DELETE", path),
 };

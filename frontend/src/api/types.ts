@@ -27,6 +27,10 @@ export type ApiKey = S["ApiKeyResponse"];
 export type Member = S["MemberResponse"];
 export type Invitation = S["InvitationResponse"];
 export type QuotaDetails = S["QuotaDetails"];
+export type Connection = S["ConnectionResponse"];
+export type ConnectionList = S["ConnectionList"];
+export type ConnectSession = S["ConnectSessionResponse"];
+export type DocumentSource = S["SourceResponse"];
 
 /** `GET /conversations/{id}`: the conversation and its turns (`history`). */
 export type ConversationDetail = S["ConversationDetail"];

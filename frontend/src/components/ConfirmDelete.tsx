@@ -5,21 +5,24 @@ import { Button } from "./ui/button";
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from "./ui/dialog";
 import { ErrorMessage } from "./ErrorMessage";
 
-/** A Delete button that asks first, saying what deleting means; the error stays in the dialog. */
-export function ConfirmDelete({ title, hint, pending, error, onConfirm }: {
+/** A Delete button that asks first, saying what deleting means; the error stays in the dialog.
+ *  `label` names the action when it is not a deletion (e.g. "Disconnect"). */
+export function ConfirmDelete({ title, hint, pending, error, onConfirm, label }: {
   title: string;
   hint: string;
   pending: boolean;
   error: unknown;
   onConfirm: () => void;
+  label?: string;
 }) {
   const { t } = useI18n();
+  const action = label ?? t("common.delete");
   const [open, setOpen] = useState(false);
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogTrigger asChild>
         <Button variant="outline">
-          <Trash2 /> {t("common.delete")}
+          <Trash2 /> {action}
         </Button>
       </DialogTrigger>
       <DialogContent title={title} description={hint} closeLabel={t("common.close")}>
@@ -29,7 +32,7 @@ export function ConfirmDelete({ title, hint, pending, error, onConfirm }: {
             <Button variant="outline">{t("common.cancel")}</Button>
           </DialogClose>
           <Button variant="destructive" onClick={onConfirm} disabled={pending}>
-            {t("common.delete")}
+            {action}
           </Button>
         </div>
       </DialogContent>

@@ -32,6 +32,6 @@ describe("the menu", () => {
   it("offers the whole product to owners and members", async () => {
     serve(meAs("member"));
     renderInApp(<Routes><Route path="*" element={<Layout />} /></Routes>, { path: "/usage" });
-    expect(await menu()).toEqual(["Collections", "Assistants", "Usage & billing", "Settings"]);
+    expect(await menu()).toEqual(["Collections", "Assistants", "Integrations", "Usage & billing", "Settings"]);
   });
 });

@@ -1,6 +1,6 @@
 import { useEffect } from "react";
 import { NavLink, Outlet } from "react-router-dom";
-import { Anchor, Bot, FolderOpen, Gauge, Settings, ShieldAlert } from "lucide-react";
+import { Anchor, Bot, FolderOpen, Gauge, Plug, Settings, ShieldAlert } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { useMe } from "@/api/queries";
 import { clerkEnabled } from "@/auth/AuthGate";
@@ -17,6 +17,7 @@ import { Badge } from "./ui/badge";
 const NAV = [
   { to: "/collections", icon: FolderOpen, key: "nav.collections", workspace: true },
   { to: "/assistants", icon: Bot, key: "nav.assistants", workspace: true },
+  { to: "/integrations", icon: Plug, key: "nav.integrations", workspace: true },
   { to: "/usage", icon: Gauge, key: "nav.usage", workspace: false },
   { to: "/settings", icon: Settings, key: "nav.settings", workspace: true },
 ] as const;

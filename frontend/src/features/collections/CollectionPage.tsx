@@ -15,6 +15,7 @@ import { Pager } from "@/components/Pager";
 import { DocumentStatus } from "./DocumentStatus";
 import { UploadZone } from "./UploadZone";
 import { useDocumentFeed } from "./useDocumentFeed";
+import { SourceNote } from "@/features/integrations/SourceNote";
 
 export function CollectionPage() {
   const { collectionId = "" } = useParams();
@@ -74,6 +75,11 @@ function DocumentsTable({ docs }: { docs: DocumentItem[] }) {
                   {d.filename}
                 </Link>
                 <span className="ml-2 text-xs uppercase text-slate-500">{d.media_type}</span>
+                {d.source ? (
+                  <div>
+                    <SourceNote source={d.source} />
+                  </div>
+                ) : null}
                 {d.failure ? (
                   <p className="mt-1 text-red-700" data-testid="failure-reason">
                     {t("documents.failedAt", { stage: stageLabel(d.failure.stage, t) })}{" "}

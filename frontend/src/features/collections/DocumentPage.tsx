@@ -13,6 +13,7 @@ import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
 import { Pager } from "@/components/Pager";
 import { DocumentStatus } from "./DocumentStatus";
+import { SourceNote } from "@/features/integrations/SourceNote";
 
 const PAGE = 50;
 
@@ -42,7 +43,10 @@ export function DocumentPage() {
         ← {t("documents.backToCollection")}
       </Link>
       <header className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-semibold">{d.filename}</h1>
+        <div>
+          <h1 className="text-2xl font-semibold">{d.filename}</h1>
+          <SourceNote source={d.source} />
+        </div>
         <Button asChild variant="outline" size="sm">
           <a href={d.file_url} download={d.filename}>
             <Download /> {t("documents.download")}
