@@ -91,6 +91,11 @@ fn model_failure(model: &str, error: &ChatError) -> String {
 }
 
 impl Answerer {
+    /// The retrieval answers are built on (for the retrieval preview).
+    pub fn retriever(&self) -> &Retriever {
+        &self.retriever
+    }
+
     pub fn new(
         retriever: Retriever,
         models: Arc<ChatModels>,

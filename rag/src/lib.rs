@@ -24,4 +24,4 @@ pub mod search_pool;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};
-pub use retrieval::{RetrievalError, Retriever, Source};
+pub use retrieval::{LegRank, PreviewHit, RetrievalError, Retriever, Source};

@@ -35,6 +35,24 @@ pub struct Source {
     pub score: f32,
 }
 
+/// A passage's place in one leg of the hybrid search alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LegRank {
+    /// 1 for the leg's best.
+    pub rank: u32,
+    /// The index's score for that leg alone.
+    pub score: f32,
+}
+
+/// A source as the assistant would retrieve it, with its place in the
+/// dense and keyword rankings taken alone (`None`: not among their best).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewHit {
+    pub source: Source,
+    pub dense: Option<LegRank>,
+    pub keyword: Option<LegRank>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RetrievalError {
     #[error("the question could not be embedded: {0}")]
@@ -99,6 +117,65 @@ impl Retriever {
             settings.top_k as usize,
         )
         .await
+    }
+
+    /// What [`Retriever::retrieve`] would return, each source with its place
+    /// in the dense and the keyword ranking alone (three searches: for
+    /// tuning an assistant, not for answering).
+    pub async fn preview(
+        &self,
+        tenant: TenantId,
+        collections: &[CollectionId],
+        settings: &RetrievalSettings,
+        question: &str,
+    ) -> Result<Vec<PreviewHit>, RetrievalError> {
+        let vector = self.embedder.embed_query(question).await?;
+        let limit = settings.top_k as usize;
+        let fused = FusionWeights {
+            dense: settings.dense_weight,
+            keyword: settings.keyword_weight(),
+        };
+        let sources = self
+            .search_with_vector(tenant, collections, question, vector.clone(), fused, limit)
+            .await?;
+        // Each leg alone, deeper than top-k so a fused source is usually found in it.
+        let depth = limit * 4;
+        let leg = |dense: f32| FusionWeights {
+            dense,
+            keyword: 1.0 - dense,
+        };
+        let dense = self
+            .search_with_vector(
+                tenant,
+                collections,
+                question,
+                vector.clone(),
+                leg(1.0),
+                depth,
+            )
+            .await?;
+        let keyword = self
+            .search_with_vector(tenant, collections, question, vector, leg(0.0), depth)
+            .await?;
+        let place = |leg: &[Source], source: &Source| {
+            leg.iter()
+                .find(|s| {
+                    s.passage.document_id == source.passage.document_id
+                        && s.passage.chunk_index == source.passage.chunk_index
+                })
+                .map(|s| LegRank {
+                    rank: s.number,
+                    score: s.score,
+                })
+        };
+        Ok(sources
+            .into_iter()
+            .map(|source| PreviewHit {
+                dense: place(&dense, &source),
+                keyword: place(&keyword, &source),
+                source,
+            })
+            .collect())
     }
 
     /// The best `limit` live passages of `collections` for `question`.

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod invitations;
 pub mod me;
 pub mod members;
+pub mod retrieval_preview;
 pub mod tenants;
 pub mod usage;
 
@@ -45,6 +46,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(document_feed::router())
         .merge(collections::router())
         .merge(assistants::router())
+        .merge(retrieval_preview::router())
         .merge(chat::router())
         .merge(conversations::router())
         .route_layer(axum::middleware::from_fn_with_state(

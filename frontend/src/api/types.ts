@@ -31,6 +31,7 @@ export type Connection = S["ConnectionResponse"];
 export type ConnectionList = S["ConnectionList"];
 export type ConnectSession = S["ConnectSessionResponse"];
 export type DocumentSource = S["SourceResponse"];
+export type RetrievalPreviewResult = S["SearchResponse"];
 
 /** `GET /conversations/{id}`: the conversation and its turns (`history`). */
 export type ConversationDetail = S["ConversationDetail"];

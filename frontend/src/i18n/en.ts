@@ -130,6 +130,13 @@ export const en = {
   "assistants.denseWeightHint": "Meaning finds paraphrases; keywords find exact terms and codes.",
   "assistants.collectionCount": "{count} collection(s)",
   "assistants.chat": "Chat",
+  "preview.title": "Retrieval preview",
+  "preview.hint": "What this assistant would retrieve for a question, with these settings — no answer, no message counted. Try other values, then save them above.",
+  "preview.question": "Question",
+  "preview.run": "Preview",
+  "preview.none": "Nothing retrieved: are the assistant's collections indexed?",
+  "preview.page": "page {page}",
+  "preview.scores": "score {score} · meaning {dense} · keywords {keyword}",
   "assistants.deleteTitle": "Delete “{name}”?",
   "assistants.deleteHint": "Its conversations stay recorded but it can no longer be used.",
 

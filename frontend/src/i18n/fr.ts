@@ -132,6 +132,13 @@ export const fr: Messages = {
   "assistants.denseWeightHint": "Le sens trouve les reformulations ; les mots-clés trouvent les termes et codes exacts.",
   "assistants.collectionCount": "{count} collection(s)",
   "assistants.chat": "Discuter",
+  "preview.title": "Aperçu de la recherche",
+  "preview.hint": "Ce que cet assistant retrouverait pour une question, avec ces réglages — sans réponse, sans message décompté. Essayez d’autres valeurs, puis enregistrez-les plus haut.",
+  "preview.question": "Question",
+  "preview.run": "Aperçu",
+  "preview.none": "Rien de retrouvé : les collections de l’assistant sont-elles indexées ?",
+  "preview.page": "page {page}",
+  "preview.scores": "score {score} · sens {dense} · mots-clés {keyword}",
   "assistants.deleteTitle": "Supprimer « {name} » ?",
   "assistants.deleteHint": "Ses conversations restent enregistrées mais il ne peut plus être utilisé.",
 

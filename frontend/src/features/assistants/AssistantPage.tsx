@@ -12,6 +12,7 @@ import { ConfirmDelete } from "@/components/ConfirmDelete";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
 import { AssistantForm, bodyOf, valuesOf } from "./AssistantForm";
+import { RetrievalPreview } from "./RetrievalPreview";
 
 export function AssistantPage() {
   const { assistantId = "" } = useParams();
@@ -58,6 +59,7 @@ export function AssistantPage() {
           {saved ? <p className="mt-2 text-sm text-emerald-700" role="status">{t("common.saved")}</p> : null}
         </CardContent>
       </Card>
+      <RetrievalPreview key={a.updated_at} assistant={a} />
     </div>
   );
 }

@@ -1,0 +1,111 @@
+//! The retrieval preview: what an assistant would retrieve for a question,
+//! with fused, dense and keyword places, no answer and no charge; another
+//! tenant's assistant is a 404.
+
+mod common;
+
+use common::{body, problem, TestApp};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_assistant_shows_what_it_would_retrieve_without_answering_or_charging() {
+    let app = TestApp::start().await;
+    let owner = "owner_p";
+    let tenant = app.tenant_of(owner, "Preview").await;
+    app.tenant_of("owner_other", "Other").await;
+    let collection = common::collection(&app, owner, "Licences").await;
+    let files = [
+        ("licence.md", "# Licence\n\nThe GNU General Public License guarantees the freedom to share and change all versions of a program.\n"),
+        ("cuisine.md", "# Cuisine\n\nLa tarte tatin se prépare avec des pommes caramélisées au beurre et au sucre.\n"),
+    ];
+    let parts: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes().to_vec()))
+        .collect();
+    let r = common::upload(&app, owner, &collection, &parts).await;
+    assert_eq!(r.status(), 202);
+    for d in body(r).await["documents"].as_array().unwrap() {
+        let settled = common::settled(&app, owner, d["id"].as_str().unwrap()).await;
+        assert_eq!(settled["status"], "indexed");
+    }
+    let assistant = common::assistant(&app, owner, &[&collection]).await;
+    let path = format!("/api/v1/assistants/{assistant}/search");
+
+    let r = app
+        .as_user(owner, Method::POST, &path)
+        .json(&json!({ "question": "What does the General Public License guarantee?" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let preview = body(r).await;
+    assert_eq!(preview["top_k"], 6);
+    assert_eq!(preview["dense_weight"], 0.5);
+    let passages = preview["passages"].as_array().unwrap();
+    assert_eq!(passages[0]["filename"], "licence.md", "{preview}");
+    assert_eq!(passages[0]["rank"], 1);
+    assert_eq!(passages[0]["page"], 1);
+    assert!(passages[0]["excerpt"]
+        .as_str()
+        .unwrap()
+        .contains("General Public License"));
+    assert!(passages[0]["score"].as_f64().unwrap() > 0.0);
+    // The licence leads both legs: the words match, and so does the meaning.
+    assert_eq!(passages[0]["dense"]["rank"], 1, "{preview}");
+    assert_eq!(passages[0]["keyword"]["rank"], 1, "{preview}");
+
+    // Overrides: keyword only, one passage.
+    let r = app
+        .as_user(owner, Method::POST, &path)
+        .json(&json!({ "question": "tarte tatin aux pommes", "top_k": 1, "dense_weight": 0.0 }))
+        .send()
+        .await
+        .unwrap();
+    let preview = body(r).await;
+    assert_eq!(preview["passages"].as_array().unwrap().len(), 1);
+    assert_eq!(preview["passages"][0]["filename"], "cuisine.md");
+    assert_eq!(preview["dense_weight"], 0.0);
+
+    // Bad input: a clear 422.
+    for bad in [
+        json!({ "question": "  " }),
+        json!({ "question": "x", "top_k": 0 }),
+        json!({ "question": "x", "dense_weight": 1.5 }),
+    ] {
+        let r = app
+            .as_user(owner, Method::POST, &path)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        problem(r, 422).await;
+    }
+
+    // Nothing answered, nothing charged: no message in the period.
+    let usage = body(app.call(owner, Method::GET, "/api/v1/usage").await).await;
+    let messages = usage["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["quota"] == "messages_per_month")
+        .unwrap()
+        .clone();
+    assert_eq!(messages["used"], 0, "{usage}");
+    let conversations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = 'conversation'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(conversations, 0);
+
+    // Another tenant's caller: the assistant does not exist for them.
+    let r = app
+        .as_user("owner_other", Method::POST, &path)
+        .json(&json!({ "question": "What does the General Public License guarantee?" }))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 404).await;
+    let _ = tenant;
+}
