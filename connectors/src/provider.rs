@@ -1,8 +1,8 @@
 //! How a record of each provider's Nango sync becomes a file to ingest.
 //!
 //! - Google Drive (`google-drive`, model `File`; `Document` of the older
-//!   template is read too): files are downloaded as they are, Google Docs and
-//!   Slides exported as DOCX and PPTX, Sheets and other Google files as PDF.
+//!   template is read too): files are downloaded as they are, Google Docs,
+//!   Slides and Sheets exported as DOCX, PPTX and XLSX, other Google files as PDF.
 //!   Folders are skipped.
 //! - Notion (`notion`, model `ContentMetadata`): each page as Markdown;
 //!   databases are skipped.
@@ -67,6 +67,10 @@ fn drive_file(record: &Record) -> Option<SourceFile> {
                 "presentation" => (
                     "pptx",
                     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                ),
+                "spreadsheet" => (
+                    "xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 ),
                 _ => ("pdf", "application/pdf"),
             };

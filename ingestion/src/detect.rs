@@ -59,7 +59,7 @@ fn detect_from<R: std::io::Read + std::io::Seek>(
     if bytes.starts_with(b"PK\x03\x04") {
         return office(&ext, zip);
     }
-    if matches!(ext.as_str(), "pdf" | "docx" | "pptx") {
+    if matches!(ext.as_str(), "pdf" | "docx" | "pptx" | "xlsx") {
         return Err(Unsupported(format!(
             "the file is named .{ext} but its content is not a {} file",
             ext.to_uppercase()
@@ -67,7 +67,7 @@ fn detect_from<R: std::io::Read + std::io::Seek>(
     }
     if !looks_like_text(bytes) {
         return Err(Unsupported(
-            "unsupported file type: accepted are PDF, DOCX, PPTX, HTML, Markdown and plain text"
+            "unsupported file type: accepted are PDF, DOCX, PPTX, XLSX, CSV, HTML, Markdown and plain text"
                 .into(),
         ));
     }
@@ -83,6 +83,9 @@ fn detect_from<R: std::io::Read + std::io::Seek>(
     if matches!(ext.as_str(), "md" | "markdown" | "mdown" | "mkd") {
         return Ok(MediaType::Markdown);
     }
+    if matches!(ext.as_str(), "csv" | "tsv") {
+        return Ok(MediaType::Csv);
+    }
     Ok(MediaType::Text)
 }
 
@@ -90,7 +93,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// DOCX and PPTX are ZIP packages; the part names say which.
+/// DOCX, PPTX and XLSX are ZIP packages; the part names say which.
 fn office<R: std::io::Read + std::io::Seek>(
     ext: &str,
     zip: impl FnOnce() -> zip::result::ZipResult<zip::ZipArchive<R>>,
@@ -101,9 +104,11 @@ fn office<R: std::io::Read + std::io::Seek>(
         Ok(MediaType::Docx)
     } else if has("ppt/presentation.xml") {
         Ok(MediaType::Pptx)
+    } else if has("xl/workbook.xml") {
+        Ok(MediaType::Xlsx)
     } else {
         Err(Unsupported(format!(
-            "this ZIP package is not a Word (.docx) or PowerPoint (.pptx) document{}",
+            "this ZIP package is not a Word (.docx), PowerPoint (.pptx) or Excel (.xlsx) document{}",
             if ext.is_empty() {
                 String::new()
             } else {
@@ -157,12 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn spreadsheets_are_recognised_by_content_and_csv_by_name() {
+        assert_eq!(
+            detect("x.bin", &corpus("docling/xlsx_01.xlsx")),
+            Ok(MediaType::Xlsx)
+        );
+        assert_eq!(detect("prices.csv", b"a;b\n1;2\n"), Ok(MediaType::Csv));
+        assert_eq!(detect("prices.tsv", b"a\tb\n1\t2\n"), Ok(MediaType::Csv));
+        assert!(detect("sheet.xlsx", b"just text").is_err());
+    }
+
+    #[test]
     fn hostile_and_foreign_files_are_refused_with_a_reason() {
         let e = detect("random-bytes.docx", &corpus("bad/random-bytes.docx")).unwrap_err();
         assert!(e.0.contains("not a DOCX"), "{e}");
         let e = detect("random-bytes.pdf", &corpus("bad/random-bytes.pdf")).unwrap_err();
         assert!(e.0.contains("not a PDF"), "{e}");
-        let e = detect("sheet.xlsx", &corpus("docling/xlsx_01.xlsx")).unwrap_err();
+        // A ZIP that is no Office document at all.
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, b"hello").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let e = detect("archive.zip", &bytes).unwrap_err();
         assert!(e.0.contains("not a Word"), "{e}");
         assert!(detect("empty.txt", b"").is_err());
         assert!(detect("a.bin", &[0u8, 1, 2, 3, 0, 0, 7]).is_err());

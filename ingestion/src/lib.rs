@@ -48,10 +48,14 @@ pub mod storage;
 /// The shared test corpus (`../shared/corpus`, beside the clone).
 #[cfg(test)]
 mod test_corpus {
-    pub fn corpus(path: &str) -> Vec<u8> {
-        let full = ancre_testkit::manifest_dir()
+    pub fn path(path: &str) -> std::path::PathBuf {
+        ancre_testkit::manifest_dir()
             .join("../../shared/corpus")
-            .join(path);
+            .join(path)
+    }
+
+    pub fn corpus(path: &str) -> Vec<u8> {
+        let full = self::path(path);
         std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {}: {e}", full.display()))
     }
 }

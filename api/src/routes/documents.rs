@@ -64,7 +64,7 @@ pub struct DocumentResponse {
     pub id: Uuid,
     pub collection_id: Uuid,
     pub filename: String,
-    /// `pdf`, `docx`, `pptx`, `html`, `markdown` or `text` (from the content).
+    /// `pdf`, `docx`, `pptx`, `xlsx`, `csv`, `html`, `markdown` or `text` (from the content).
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: String,

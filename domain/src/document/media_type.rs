@@ -12,6 +12,8 @@ pub enum MediaType {
     Html,
     Markdown,
     Text,
+    Xlsx,
+    Csv,
 }
 
 impl MediaType {
@@ -27,6 +29,8 @@ impl MediaType {
             MediaType::Html => "text/html",
             MediaType::Markdown => "text/markdown",
             MediaType::Text => "text/plain",
+            MediaType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            MediaType::Csv => "text/csv",
         }
     }
 
@@ -38,6 +42,8 @@ impl MediaType {
             MediaType::Html => "html",
             MediaType::Markdown => "markdown",
             MediaType::Text => "text",
+            MediaType::Xlsx => "xlsx",
+            MediaType::Csv => "csv",
         }
     }
 
@@ -49,6 +55,8 @@ impl MediaType {
             MediaType::Html,
             MediaType::Markdown,
             MediaType::Text,
+            MediaType::Xlsx,
+            MediaType::Csv,
         ]
         .into_iter()
         .find(|m| m.as_str() == raw)

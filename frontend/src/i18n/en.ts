@@ -9,7 +9,7 @@ export const en = {
   "integrations.title": "Integrations",
   "integrations.subtitle": "Connect your own sources: their documents arrive in a collection and stay in sync.",
   "integrations.notConfigured": "Connectors are not configured on this deployment (NANGO_SECRET_KEY is unset). Upload files instead, or ask your administrator.",
-  "integrations.driveHint": "Files of your Drive; Google Docs and Slides are imported as Word and PowerPoint, Sheets as PDF.",
+  "integrations.driveHint": "Files of your Drive; Google Docs, Slides and Sheets are imported as Word, PowerPoint and Excel.",
   "integrations.notionHint": "Your Notion pages, as Markdown.",
   "integrations.connect": "Connect",
   "integrations.connected": "Connected",
@@ -72,7 +72,7 @@ export const en = {
   "collections.deleteHint": "Its documents are deleted with it and assistants stop answering from it. This cannot be undone.",
 
   "upload.drop": "Drop files here, or click to choose",
-  "upload.formats": "PDF, DOCX, PPTX, HTML, Markdown or text — several at once.",
+  "upload.formats": "PDF, DOCX, PPTX, XLSX, CSV, HTML, Markdown or text — several at once.",
   "upload.list": "Uploads",
   "upload.percent": "{percent} %",
   "upload.progressOf": "Upload of {name}",

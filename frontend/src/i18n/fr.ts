@@ -11,7 +11,7 @@ export const fr: Messages = {
   "integrations.title": "Intégrations",
   "integrations.subtitle": "Connectez vos propres sources : leurs documents arrivent dans une collection et restent synchronisés.",
   "integrations.notConfigured": "Les connecteurs ne sont pas configurés sur ce déploiement (NANGO_SECRET_KEY n’est pas défini). Importez vos fichiers, ou adressez-vous à votre administrateur.",
-  "integrations.driveHint": "Les fichiers de votre Drive ; les Google Docs et Slides sont importés en Word et PowerPoint, les Sheets en PDF.",
+  "integrations.driveHint": "Les fichiers de votre Drive ; les Google Docs, Slides et Sheets sont importés en Word, PowerPoint et Excel.",
   "integrations.notionHint": "Vos pages Notion, en Markdown.",
   "integrations.connect": "Connecter",
   "integrations.connected": "Connecté",
@@ -74,7 +74,7 @@ export const fr: Messages = {
   "collections.deleteHint": "Ses documents sont supprimés avec elle et les assistants cessent d’y puiser. C’est définitif.",
 
   "upload.drop": "Déposez des fichiers ici, ou cliquez pour choisir",
-  "upload.formats": "PDF, DOCX, PPTX, HTML, Markdown ou texte — plusieurs à la fois.",
+  "upload.formats": "PDF, DOCX, PPTX, XLSX, CSV, HTML, Markdown ou texte — plusieurs à la fois.",
   "upload.list": "Envois",
   "upload.percent": "{percent} %",
   "upload.progressOf": "Envoi de {name}",

@@ -3,12 +3,14 @@
 //! and the heading path of each section with its character offsets in the
 //! page text. One file per format, all returning [`Parsed`].
 
+pub mod csv;
 pub mod docx;
 pub mod html;
 pub mod markdown;
 pub mod ooxml;
 pub mod pptx;
 pub mod text;
+pub mod xlsx;
 
 /// A parsed document.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

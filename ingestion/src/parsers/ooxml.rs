@@ -1,9 +1,12 @@
-//! What the Office Open XML formats (DOCX, PPTX) share: reading a package
-//! part through a size cap, attribute values, entity references.
+//! What the Office Open XML formats (DOCX, PPTX, XLSX) share: reading a
+//! package part through a size cap, a part's relationships, attribute values,
+//! entity references.
 
+use std::collections::HashMap;
 use std::io::Read;
 
-use quick_xml::events::{BytesRef, BytesStart};
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::Reader;
 
 use super::ParseError;
 
@@ -59,4 +62,59 @@ pub fn entity(r: &BytesRef<'_>) -> String {
         _ => "",
     }
     .to_owned()
+}
+
+/// A part's relationships: id → resolved part name.
+pub fn relationships<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    part: &str,
+) -> Result<HashMap<String, String>, ParseError> {
+    let (dir, file) = part.rsplit_once('/').unwrap_or(("", part));
+    let rels_name = format!("{dir}/_rels/{file}.rels");
+    let Some(xml) = read_part(archive, &rels_name)? else {
+        return Ok(HashMap::new());
+    };
+    let mut reader = Reader::from_str(&xml);
+    let mut out = HashMap::new();
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| ParseError(format!("{rels_name} is malformed ({e})")))?
+        {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                if let (Some(id), Some(target), ty) =
+                    (attr(&e, "Id"), attr(&e, "Target"), attr(&e, "Type"))
+                {
+                    if attr(&e, "TargetMode").as_deref() != Some("External") {
+                        out.insert(id.clone(), resolve(dir, &target));
+                        if ty.is_some_and(|t| t.ends_with("/notesSlide")) {
+                            out.insert("#notes".to_owned(), resolve(dir, &target));
+                        }
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A relationship target, relative to the source part's folder, as a part name.
+pub fn resolve(dir: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = if let Some(absolute) = target.strip_prefix('/') {
+        return absolute.to_owned();
+    } else {
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    for segment in target.split('/') {
+        match segment {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
 }

@@ -3,13 +3,12 @@
 //! as its section heading, and the speaker notes (through the slide's
 //! notesSlide relationship) after the slide text, in a "Notes" section.
 
-use std::collections::HashMap;
 use std::io::Cursor;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::ooxml::{attr, entity, read_part};
+use super::ooxml::{attr, entity, read_part, relationships};
 use super::{Page, ParseError, Parsed, TextBuilder};
 
 type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
@@ -102,61 +101,9 @@ fn slide_order(xml: &str) -> Result<Vec<String>, ParseError> {
     Ok(out)
 }
 
-/// A part's relationships: id → resolved part name.
-fn relationships(
-    archive: &mut Archive<'_>,
-    part: &str,
-) -> Result<HashMap<String, String>, ParseError> {
-    let (dir, file) = part.rsplit_once('/').unwrap_or(("", part));
-    let rels_name = format!("{dir}/_rels/{file}.rels");
-    let Some(xml) = read_part(archive, &rels_name)? else {
-        return Ok(HashMap::new());
-    };
-    let mut reader = Reader::from_str(&xml);
-    let mut out = HashMap::new();
-    loop {
-        match reader.read_event().map_err(xml_error)? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                if let (Some(id), Some(target), ty) =
-                    (attr(&e, "Id"), attr(&e, "Target"), attr(&e, "Type"))
-                {
-                    if attr(&e, "TargetMode").as_deref() != Some("External") {
-                        out.insert(id.clone(), resolve(dir, &target));
-                        if ty.is_some_and(|t| t.ends_with("/notesSlide")) {
-                            out.insert("#notes".to_owned(), resolve(dir, &target));
-                        }
-                    }
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
 /// The notes part of a slide, if it has one.
 fn notes_part(archive: &mut Archive<'_>, slide: &str) -> Result<Option<String>, ParseError> {
     Ok(relationships(archive, slide)?.remove("#notes"))
-}
-
-/// A relationship target, relative to the source part's folder, as a part name.
-fn resolve(dir: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = if let Some(absolute) = target.strip_prefix('/') {
-        return absolute.to_owned();
-    } else {
-        dir.split('/').filter(|s| !s.is_empty()).collect()
-    };
-    for segment in target.split('/') {
-        match segment {
-            ".." => {
-                parts.pop();
-            }
-            "." | "" => {}
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
 }
 
 struct SlideText {
@@ -253,6 +200,7 @@ fn shapes_text(xml: &str) -> Result<SlideText, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parsers::ooxml::resolve;
     use crate::test_corpus::corpus;
 
     #[test]

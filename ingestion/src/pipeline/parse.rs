@@ -77,6 +77,8 @@ async fn parse(
                 MediaType::Pptx => parsers::pptx::parse,
                 MediaType::Html => parsers::html::parse,
                 MediaType::Markdown => parsers::markdown::parse,
+                MediaType::Xlsx => parsers::xlsx::parse,
+                MediaType::Csv => parsers::csv::parse,
                 MediaType::Text | MediaType::Pdf => parsers::text::parse,
             };
             tokio::task::spawn_blocking(move || parser(&bytes))
