@@ -2,12 +2,14 @@
 # Removes from the shared cargo target dir the test executables (and our own
 # crates' libraries) that the current test build no longer uses.
 #
-# Why: CI and every clone share one CARGO_TARGET_DIR, and a workspace crate's
-# output names carry a hash of its path and dependencies, so each clone at a new
-# path (and each dependency change) leaves a full set of ~40 test binaries
-# behind. They once filled CI's disk. The current set is what
-# `cargo test --workspace --no-run` reports; everything else of those kinds goes.
-# The build is a no-op when run after the tests' own build.
+# Why: CI and every clone share one CARGO_TARGET_DIR, and an output's name
+# carries a hash of its crate's dependencies, features and profile, so each
+# change of those leaves a full set of ~40 test binaries behind. They once
+# filled CI's disk. The current set is what `cargo test --workspace --no-run`
+# reports; everything else of those kinds goes. The build is a no-op when run
+# after the tests' own build. Clones share outputs (a workspace member is
+# hashed by its path inside the workspace): do not run this while another
+# clone builds in the same target dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
