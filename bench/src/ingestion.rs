@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use ancre_api::config::Config;
 use ancre_embed::E5Small;
 use anyhow::Context as _;
-use serde_json::Value;
 
 use crate::Row;
 
@@ -60,62 +59,22 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let (mut all_chunks, mut all_seconds) = (0u64, 0f64);
     for (format, files) in FILES {
-        let collection: Value = http
-            .post(format!("{base}/api/v1/collections"))
-            .json(&serde_json::json!({ "name": format!("bench {format}") }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let collection = collection["id"]
-            .as_str()
-            .context("collection id")?
-            .to_owned();
-        let mut form = reqwest::multipart::Form::new();
+        let collection =
+            crate::documents::collection(&http, &base, &format!("bench {format}")).await?;
+        let mut bytes = Vec::new();
         for file in *files {
-            let bytes = std::fs::read(format!("{corpus}/{file}"))
+            let content = std::fs::read(format!("{corpus}/{file}"))
                 .with_context(|| format!("{corpus}/{file}"))?;
-            form = form.part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(file.to_string()),
-            );
+            bytes.push((file.to_string(), content));
         }
         let started = Instant::now();
-        let uploaded: Value = http
-            .post(format!("{base}/api/v1/documents/upload/{collection}"))
-            .multipart(form)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let ids: Vec<String> = uploaded["documents"]
-            .as_array()
-            .context("upload answer")?
-            .iter()
-            .filter_map(|d| d["id"].as_str().map(str::to_owned))
-            .collect();
+        let ids = crate::documents::upload(&http, &base, &collection, &bytes).await?;
         let (mut pages, mut chunks) = (0u64, 0u64);
         for id in &ids {
             let deadline = Instant::now() + Duration::from_secs(1800);
-            let doc = loop {
-                let doc: Value = http
-                    .get(format!("{base}/api/v1/documents/{id}"))
-                    .send()
-                    .await?
-                    .json()
-                    .await?;
-                if matches!(doc["status"].as_str(), Some("indexed" | "failed")) {
-                    break doc;
-                }
-                anyhow::ensure!(
-                    Instant::now() < deadline,
-                    "document {id} did not settle in 30 min"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            };
-            anyhow::ensure!(doc["status"] == "indexed", "{format}: {doc}");
+            let doc = crate::documents::indexed(&http, &base, id, deadline)
+                .await
+                .with_context(|| format!("{format}: document {id}"))?;
             pages += doc["pages"].as_u64().unwrap_or(0);
             chunks += doc["chunks"].as_u64().unwrap_or(0);
         }

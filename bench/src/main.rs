@@ -80,6 +80,7 @@ fn args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
+mod documents;
 mod ingestion;
 mod relay;
 mod retrieval;

@@ -14,7 +14,6 @@ use ancre_commands::{Actor, Commands, EventMetadata};
 use ancre_domain::tenant::TenantCommand;
 use ancre_testkit::process::{Deployment, Process};
 use anyhow::Context as _;
-use serde_json::Value;
 
 use crate::Row;
 
@@ -119,60 +118,27 @@ async fn ingest(
     let base = &api.url;
     on_pro(&http, base, deployment).await?;
 
-    let collection: Value = http
-        .post(format!("{base}/api/v1/collections"))
-        .json(&serde_json::json!({ "name": format!("bench {workers} workers") }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let collection = collection["id"].as_str().context("collection id")?;
-    let mut form = reqwest::multipart::Form::new();
-    for (name, bytes) in files {
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.clone()),
-        );
-    }
+    let collection =
+        crate::documents::collection(&http, base, &format!("bench {workers} workers")).await?;
     let started = Instant::now();
-    let uploaded: Value = http
-        .post(format!("{base}/api/v1/documents/upload/{collection}"))
-        .multipart(form)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let ids: Vec<String> = uploaded["documents"]
-        .as_array()
-        .context("upload answer")?
-        .iter()
-        .filter_map(|d| d["id"].as_str().map(str::to_owned))
-        .collect();
-    anyhow::ensure!(ids.len() == files.len(), "upload answer: {uploaded}");
+    let ids = crate::documents::upload(&http, base, &collection, files).await?;
+    anyhow::ensure!(
+        ids.len() == files.len(),
+        "upload answered {} documents",
+        ids.len()
+    );
 
     let deadline = Instant::now() + Duration::from_secs(1800);
     let mut pages = 0u64;
     for id in &ids {
-        let doc = loop {
-            let doc: Value = http
-                .get(format!("{base}/api/v1/documents/{id}"))
-                .send()
-                .await?
-                .json()
-                .await?;
-            if matches!(doc["status"].as_str(), Some("indexed" | "failed")) {
-                break doc;
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "document {id} did not settle in 30 min:\n{}",
-                processes[0].tail()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        anyhow::ensure!(doc["status"] == "indexed", "{doc}");
+        let doc = crate::documents::indexed(&http, base, id, deadline)
+            .await
+            .with_context(|| {
+                format!(
+                    "document {id}; the first worker's log:\n{}",
+                    processes[0].tail()
+                )
+            })?;
         pages += doc["pages"].as_u64().unwrap_or(0);
     }
     Ok((pages, started.elapsed().as_secs_f64()))
