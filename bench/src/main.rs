@@ -10,7 +10,9 @@
 //! - what a charge costs on a long usage period (`usage`);
 //! - ingestion throughput (`ingestion`), the same by one then two worker
 //!   processes on a Qdrant server and S3 (`workers`), retrieval quality, time to first
-//!   chat token and retrieval latency (`retrieval`).
+//!   chat token and retrieval latency (`retrieval`);
+//! - citations on real SEC filings: evidence page retrieved and cited, gold
+//!   figure quoted, whole-unit excerpts (`citations`).
 //!
 //! It runs against `DATABASE_URL` (the Makefile starts a durable local cluster
 //! when unset), in a fresh database it creates and drops.
@@ -36,9 +38,11 @@ struct Args {
     seconds: u64,
     /// `all` (default), `log` (commands and projectors), `relay` (Kafka), `usage`, `ingestion`,
     /// `workers` (ingestion by one vs two worker processes), `retrieval` or `latency`
-    /// (retrieval latency alone).
+    /// (retrieval latency alone), `citations` (financebench-dev, see `citations.rs`).
     only: String,
     retrieval: retrieval::Options,
+    /// `--citations-files`: the financebench filings kept (all when empty).
+    citations_files: Vec<String>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -53,6 +57,7 @@ fn args() -> anyhow::Result<Args> {
             sizes: vec![10_000, 100_000],
             vectors: retrieval::LatencyVectors::E5Like,
         },
+        citations_files: vec![],
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -65,6 +70,9 @@ fn args() -> anyhow::Result<Args> {
             "--eval" => args.retrieval.set = value,
             "--eval-docs" => args.retrieval.docs = value.parse()?,
             "--latency-vectors" => args.retrieval.vectors = value.parse()?,
+            "--citations-files" => {
+                args.citations_files = value.split(',').map(|s| s.trim().to_owned()).collect()
+            }
             "--latency-sizes" => {
                 args.retrieval.sizes = value
                     .split(',')
@@ -73,13 +81,14 @@ fn args() -> anyhow::Result<Args> {
             }
             other => anyhow::bail!(
                 "unknown flag {other} (known: --out, --clients, --seconds, --only, --eval, \
-                 --eval-docs, --latency-sizes, --latency-vectors)"
+                 --eval-docs, --latency-sizes, --latency-vectors, --citations-files)"
             ),
         }
     }
     Ok(args)
 }
 
+mod citations;
 mod documents;
 mod ingestion;
 mod relay;
@@ -106,6 +115,22 @@ impl Row {
             unit,
             target: "",
             met: None,
+        }
+    }
+
+    /// A measured figure against its target.
+    pub fn target(
+        name: String,
+        value: f64,
+        target: &'static str,
+        met: impl Fn(f64) -> bool,
+    ) -> Self {
+        Row {
+            name,
+            value,
+            unit: "",
+            target,
+            met: Some(met(value)),
         }
     }
 }
@@ -163,6 +188,11 @@ async fn main() -> anyhow::Result<()> {
             report
                 .rows
                 .extend(retrieval::run(&url, &args.retrieval).await?);
+        }
+        if matches!(args.only.as_str(), "all" | "citations") {
+            report
+                .rows
+                .extend(citations::run(&url, &args.citations_files).await?);
         }
         if args.only == "latency" {
             report

@@ -1,0 +1,317 @@
+//! Citation rows (`--only citations`): real SEC filings
+//! (`../shared/eval/financebench-dev`) uploaded through the API into one
+//! collection, its questions asked to an assistant over it (top-k 8, the
+//! deployment's chat model — extractive offline), and counted as a user
+//! would check them:
+//!
+//! - the evidence page among the retrieved passages (`/assistants/{id}/search`);
+//! - the evidence page among the answer's citations (`/chat/{id}`);
+//! - the gold figure in the answer — over the questions whose gold answer
+//!   quotes a figure that is printed on the evidence page (ratios the
+//!   annotators computed cannot be quoted, so they are left out and counted);
+//! - the share of citation excerpts that are whole units: a sentence (opens
+//!   like one, ends on its stop) or a table row (cells joined by ` | `);
+//! - ingestion pages/s of the filings.
+//!
+//! `--citations-files A.pdf,B.pdf` keeps a subset (and its questions) for
+//! iterating: the whole set is ~1,200 pages to embed.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use ancre_api::config::Config;
+use anyhow::Context as _;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Row;
+
+/// Passages an assistant retrieves, as the issue's targets are set for.
+const TOP_K: u32 = 8;
+
+#[derive(Deserialize)]
+struct Question {
+    id: String,
+    question: String,
+    answer: String,
+    document: String,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Deserialize)]
+struct Evidence {
+    document: String,
+    page: u32,
+    text: String,
+}
+
+impl Question {
+    fn on_evidence(&self, document: &str, page: u32) -> bool {
+        self.evidence
+            .iter()
+            .any(|e| e.document == document && e.page == page)
+    }
+
+    /// The gold answer's figures that the evidence prints.
+    fn quotable_figures(&self) -> Vec<String> {
+        let printed: Vec<String> = self
+            .evidence
+            .iter()
+            .flat_map(|e| figures(&e.text))
+            .collect();
+        let mut out: Vec<String> = figures(&self.answer)
+            .into_iter()
+            .filter(|f| printed.contains(f))
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
+/// The numbers of `text` that can be a reported figure, normalised: no
+/// thousands separators, no trailing decimal zeros; years (four digits from
+/// 1900 to 2099 with nothing else) and single digits are left out.
+pub fn figures(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut raw = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            let inner_sep =
+                matches!(c, ',' | '.') && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+            if c.is_ascii_digit() || inner_sep {
+                raw.push(c);
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let mut number = raw.replace(',', "");
+        if number.contains('.') {
+            number = number
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_owned();
+        }
+        let is_year = number.len() == 4
+            && (number.starts_with("19") || number.starts_with("20"))
+            && !raw.contains(['.', ',']);
+        if !is_year && number.len() > 1 {
+            out.push(number);
+        }
+    }
+    out
+}
+
+/// An excerpt that is a whole unit: a table row, or a sentence — opening
+/// with a capital, a digit, a quote or a bracket, closing on its stop.
+pub fn is_whole_unit(excerpt: &str) -> bool {
+    let text = excerpt.trim();
+    if text.contains(" | ") {
+        return true;
+    }
+    let opens = text.chars().next().is_some_and(|c| {
+        c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '“' | '«' | '(' | '$' | '•')
+    });
+    let closes = text
+        .trim_end_matches(['"', '”', '»', ')', '\''])
+        .trim_end()
+        .ends_with(['.', '!', '?', '…', ':', ';']);
+    opens && closes
+}
+
+pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
+    let dir = std::env::var("ANCRE_FINANCEBENCH_DIR")
+        .unwrap_or_else(|_| "../shared/eval/financebench-dev".into());
+    let questions: Vec<Question> = std::fs::read_to_string(format!("{dir}/questions.jsonl"))
+        .with_context(|| format!("{dir}/questions.jsonl"))?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let mut files: Vec<String> = std::fs::read_dir(format!("{dir}/pdfs"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pdf"))
+        .filter(|n| only_files.is_empty() || only_files.contains(n))
+        .collect();
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "no PDF of {dir}/pdfs selected");
+    let questions: Vec<Question> = questions
+        .into_iter()
+        .filter(|q| files.contains(&q.document))
+        .collect();
+
+    let mut config = Config::for_database(url);
+    config.dev_auth_bypass = true;
+    config.pdf_worker = Some(
+        std::env::var("ANCRE_PDF_WORKER")
+            .context("ANCRE_PDF_WORKER must name the ancre binary (`make bench` sets it)")?
+            .into(),
+    );
+    let server = ancre_api::app::start(config).await?;
+    crate::dev_tenant_on_pro(&server).await?;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+
+    let collection = crate::documents::collection(&http, &base, "financebench").await?;
+    let started = Instant::now();
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut pages = 0u64;
+    for file in &files {
+        let bytes = std::fs::read(format!("{dir}/pdfs/{file}"))?;
+        let id = crate::documents::upload(&http, &base, &collection, &[(file.clone(), bytes)])
+            .await?
+            .pop()
+            .context("upload answer")?;
+        ids.insert(id, file.clone());
+    }
+    for id in ids.keys() {
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        let doc = crate::documents::indexed(&http, &base, id, deadline).await?;
+        pages += doc["pages"].as_u64().unwrap_or(0);
+    }
+    let ingest_seconds = started.elapsed().as_secs_f64();
+
+    let assistant: Value = http
+        .post(format!("{base}/api/v1/assistants"))
+        .json(&serde_json::json!({
+            "name": "financebench",
+            "collections": [collection],
+            "retrieval": { "top_k": TOP_K },
+        }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let assistant = assistant["id"].as_str().context("assistant id")?.to_owned();
+
+    let (mut in_top_k, mut in_citations) = (0usize, 0usize);
+    let (mut with_figure, mut figure_found) = (0usize, 0usize);
+    let (mut excerpts, mut whole) = (0usize, 0usize);
+    for q in &questions {
+        let preview: Value = http
+            .post(format!("{base}/api/v1/assistants/{assistant}/search"))
+            .json(&serde_json::json!({ "question": q.question }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let retrieved = preview["passages"]
+            .as_array()
+            .context("passages")?
+            .iter()
+            .any(|p| {
+                let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                file.is_some_and(|f| q.on_evidence(f, p["page"].as_u64().unwrap_or(0) as u32))
+            });
+        let chat: Value = http
+            .post(format!("{base}/api/v1/chat/{assistant}"))
+            .json(&serde_json::json!({ "message": q.question }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let citations = chat["citations"].as_array().context("citations")?;
+        let cited = citations.iter().any(|c| {
+            let file = c["document_id"].as_str().and_then(|d| ids.get(d));
+            file.is_some_and(|f| q.on_evidence(f, c["page"].as_u64().unwrap_or(0) as u32))
+        });
+        for c in citations {
+            excerpts += 1;
+            whole += usize::from(is_whole_unit(c["excerpt"].as_str().unwrap_or("")));
+        }
+        let answer = chat["answer"].as_str().unwrap_or("");
+        let gold = q.quotable_figures();
+        let found = !gold.is_empty() && figures(answer).iter().any(|f| gold.contains(f));
+        if !gold.is_empty() {
+            with_figure += 1;
+            figure_found += usize::from(found);
+        }
+        in_top_k += usize::from(retrieved);
+        in_citations += usize::from(cited);
+        println!(
+            "{} {:<30} top-{TOP_K}: {:<5} cited: {:<5} figure: {}",
+            q.id,
+            q.document,
+            retrieved,
+            cited,
+            if gold.is_empty() {
+                "-".into()
+            } else {
+                format!("{found} ({})", gold.join(", "))
+            }
+        );
+    }
+    server.stop().await;
+
+    let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+    let asked = questions.len();
+    Ok(vec![
+        Row::info(
+            format!(
+                "citations: ingestion pages/s ({pages} pages, {} filings)",
+                files.len()
+            ),
+            pages as f64 / ingest_seconds,
+            "p/s",
+        ),
+        Row::target(
+            format!("citations: evidence page in top-{TOP_K} ({asked} questions)"),
+            share(in_top_k, asked),
+            ">= 0.85",
+            |v| v >= 0.85,
+        ),
+        Row::target(
+            format!("citations: evidence page among citations ({asked} q.)"),
+            share(in_citations, asked),
+            ">= 0.7",
+            |v| v >= 0.7,
+        ),
+        Row::target(
+            format!("citations: gold figure in the answer ({with_figure} q. quotable)"),
+            share(figure_found, with_figure),
+            ">= 0.4",
+            |v| v >= 0.4,
+        ),
+        Row::info(
+            format!("citations: excerpts that are whole units ({excerpts})"),
+            share(whole, excerpts),
+            "",
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_normalised_and_years_left_out() {
+        assert_eq!(
+            figures("from 24.6% in FY 2021 to 21.60% in 2022; $3,017 million, 77.78 and 1.0x"),
+            ["24.6", "21.6", "3017", "77.78"]
+        );
+        assert_eq!(figures("(812) | (764)"), ["812", "764"]);
+    }
+
+    #[test]
+    fn whole_units_are_sentences_and_rows() {
+        assert!(is_whole_unit("Revenue grew 3% in 2022."));
+        assert!(is_whole_unit("Purchases of property | (812) | (764)"));
+        assert!(!is_whole_unit(
+            "expenses decreased to 23.6% compared to 23.8% in the fourth"
+        ));
+        assert!(!is_whole_unit("and the rest."));
+    }
+}
