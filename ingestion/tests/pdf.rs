@@ -1,13 +1,14 @@
 //! The PDF sandbox on the real corpus and on hostile files: page counts match
 //! `pdftotext`, every page's text lands on its own page number, printed
-//! labels come through, and every broken or malicious file fails with a
+//! labels come through, table rows stay rows and paragraphs are joined
+//! (docling's table page, a real 10-K), and every broken or malicious file fails with a
 //! readable reason while the limits hold.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ancre_ingestion::parsers::Parsed;
+use ancre_ingestion::parsers::{Page, Parsed};
 use ancre_ingestion::pdf::PdfSandbox;
 
 fn corpus(path: &str) -> Vec<u8> {
@@ -80,6 +81,9 @@ fn check_against_reference(name: &str, parsed: &Parsed) {
         }
     }
     assert!(checked > 0, "{name}: no page checked");
+    for page in &parsed.pages {
+        check_sections(name, page);
+    }
     for (i, page) in parsed.pages.iter().enumerate() {
         assert_eq!(page.number as usize, i + 1);
         assert!(
@@ -87,6 +91,110 @@ fn check_against_reference(name: &str, parsed: &Parsed) {
             "{name}: page {} not cleaned",
             i + 1
         );
+    }
+}
+
+/// A page's sections (tables under their header) cover its text, in order,
+/// without a gap: no character escapes the chunker.
+fn check_sections(name: &str, page: &Page) {
+    if page.sections.is_empty() {
+        return;
+    }
+    let length = page.text.chars().count();
+    assert_eq!(
+        page.sections[0].char_start, 0,
+        "{name} page {}",
+        page.number
+    );
+    for pair in page.sections.windows(2) {
+        assert_eq!(
+            pair[0].char_end, pair[1].char_start,
+            "{name} page {}",
+            page.number
+        );
+    }
+    assert_eq!(
+        page.sections.last().unwrap().char_end,
+        length,
+        "{name} page {}",
+        page.number
+    );
+}
+
+/// The page's lines.
+fn lines(page: &Page) -> Vec<&str> {
+    page.text.lines().collect()
+}
+
+#[tokio::test]
+async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
+    let sandbox = sandbox();
+    // Docling's page with a results table (its ground truth in groundtruth/).
+    let parsed = sandbox
+        .parse(&corpus("docling/2305.03393v1-pg9.pdf"))
+        .await
+        .unwrap();
+    let page = &parsed.pages[0];
+    let rows = lines(page);
+    for row in [
+        "OTSL | 0.965 | 0.934 | 0.955 | 0.88 | 2.73",
+        "HTML | 0.969 | 0.927 | 0.955 | 0.857 | 5.39",
+        "HTML | 0.952 | 0.909 | 0.938 | 0.843 | 3.77",
+    ] {
+        assert!(rows.contains(&row), "{row:?} is a line of:\n{}", page.text);
+    }
+    // A paragraph wrapped over five lines of the PDF is one line here.
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("We have chosen the PubTabNet data set")
+                && l.ends_with("a 2x speed up in the inference runtime over HTML.")),
+        "{}",
+        page.text
+    );
+
+    // A real 10-K: the cash-flow statement, under its period header.
+    let parsed = sandbox
+        .parse(&corpus(
+            "../eval/financebench-dev/pdfs/BESTBUY_2023_10K.pdf",
+        ))
+        .await
+        .unwrap();
+    let page = &parsed.pages[41];
+    let row = "Total cash provided by operating activities | 1,824 | 3,252 | 4,927";
+    let wrapped = "Additions to property and equipment, net of $35, $46 and $32, respectively, of \
+                   non-cash capital expenditures | (930) | (737) | (713)";
+    assert!(lines(page).contains(&row), "{}", page.text);
+    assert!(lines(page).contains(&wrapped), "{}", page.text);
+    let at = page.text[..page.text.find(row).unwrap()].chars().count();
+    let table = page
+        .sections
+        .iter()
+        .find(|s| (s.char_start..s.char_end).contains(&at))
+        .expect("the row is in a section");
+    assert_eq!(
+        table.heading_path,
+        [
+            "Consolidated Statements of Cash Flows",
+            "$ in millions",
+            "Fiscal Years Ended | January 28, 2023 | January 29, 2022 | January 30, 2021"
+        ]
+    );
+    // Prose: one paragraph per line, hyphenation undone, on its own page.
+    let tax = &parsed.pages[27];
+    assert!(
+        lines(tax).contains(
+            &"Income tax expense decreased in fiscal 2023, primarily due to the impact of \
+              decreased pre-tax earnings, partially offset by reduced benefits from the \
+              resolution of tax matters. Our effective tax rate increased in fiscal 2023, \
+              primarily due to reduced tax benefits from the resolution of tax matters, \
+              stock-based compensation and federal tax credits, partially offset by the impact \
+              of lower pre-tax earnings."
+        ),
+        "{}",
+        tax.text
+    );
+    for page in &parsed.pages {
+        check_sections("BESTBUY_2023_10K", page);
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use pdfium_render::prelude::*;
 
+use super::layout::{page_layout, Glyph};
 use crate::parsers::{clean_text, Page, ParseError, Parsed};
 
 pub fn extract(pdfium_library: &Path, bytes: &[u8], max_pages: u32) -> Result<Parsed, ParseError> {
@@ -35,8 +36,8 @@ pub fn extract(pdfium_library: &Path, bytes: &[u8], max_pages: u32) -> Result<Pa
     for (index, page) in pages.iter().enumerate() {
         let text = page
             .text()
-            .map(|t| t.all())
             .map_err(|e| ParseError(format!("page {} cannot be read ({e:?})", index + 1)))?;
+        let layout = page_layout(&glyphs(&text));
         let label = page
             .label()
             .map(str::trim)
@@ -46,8 +47,11 @@ pub fn extract(pdfium_library: &Path, bytes: &[u8], max_pages: u32) -> Result<Pa
             number: index as u32 + 1,
             label,
             hidden: false,
-            text: page_text(&text),
-            sections: vec![],
+            // Text pdfium cannot place (rotated, no positions) as it reads it.
+            text: layout
+                .as_ref()
+                .map_or_else(|| page_text(&text.all()), |l| l.text.trim_end().to_owned()),
+            sections: layout.map(|l| l.sections).unwrap_or_default(),
         });
     }
     if out.is_empty() {
@@ -55,6 +59,51 @@ pub fn extract(pdfium_library: &Path, bytes: &[u8], max_pages: u32) -> Result<Pa
         return Err(ParseError("the PDF's pages cannot be read".into()));
     }
     Ok(Parsed { pages: out })
+}
+
+/// The page's characters with their positions, in drawing order; empty when
+/// the text is rotated (a landscape table on a portrait page, vertical
+/// labels), which the line rules do not read.
+fn glyphs(text: &PdfPageText) -> Vec<Glyph> {
+    let chars = text.chars();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut rotated = 0usize;
+    for ch in chars.iter() {
+        let Some(c) = ch.unicode_char() else { continue };
+        let generated = ch.is_generated().unwrap_or(false);
+        if c.is_whitespace() || generated {
+            out.push(Glyph {
+                c: if c.is_whitespace() { c } else { ' ' },
+                left: 0.0,
+                right: 0.0,
+                baseline: 0.0,
+                size: 0.0,
+                generated: true,
+            });
+            continue;
+        }
+        let (Ok(bounds), Ok((_, y))) = (ch.loose_bounds(), ch.origin()) else {
+            continue;
+        };
+        if ch
+            .angle_degrees()
+            .is_ok_and(|a| a.abs() > 1.0 && (a - 360.0).abs() > 1.0)
+        {
+            rotated += 1;
+        }
+        out.push(Glyph {
+            c,
+            left: bounds.left().value,
+            right: bounds.right().value,
+            baseline: y.value,
+            size: ch.scaled_font_size().value,
+            generated: false,
+        });
+    }
+    if rotated * 4 > out.len() {
+        return vec![];
+    }
+    out
 }
 
 /// pdfium ends lines with CR LF and marks the hyphen it removed when joining a

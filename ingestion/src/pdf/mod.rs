@@ -6,10 +6,12 @@
 //!   limits and turns every way it can end into a [`Parsed`] or a
 //!   [`ParseError`] a user can read.
 //! - [`child`]: the child's `main` (`ancre parse-pdf`, or `ancre-pdf`).
-//! - [`extract`]: the pdfium calls: page text and printed page labels.
+//! - [`extract`]: the pdfium calls: characters, their positions, printed page labels.
+//! - [`layout`]: characters → lines, table rows, paragraphs and table sections.
 
 pub mod child;
 mod extract;
+pub mod layout;
 
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;

@@ -24,6 +24,12 @@ describe("itemsInExcerpt", () => {
     expect(itemsInExcerpt(page, excerpt)).toEqual([6, 7]);
   });
 
+  it("finds a table row whose cells our reader joined with ' | '", () => {
+    // pdf.js gives a row's label and each value as separate items.
+    const table = ["Fiscal Years Ended", "2023", "2022", "Effective tax rate", "20.7", " ", "%", "19.0", " ", "%", "Diluted EPS", "$", "6.29"];
+    expect(itemsInExcerpt(table, "Effective tax rate | 20.7 % | 19.0 %")).toEqual([3, 4, 6, 7, 9]);
+  });
+
   it("highlights nothing for text that is not on the page", () => {
     expect(itemsInExcerpt(page, "Ubuntu was first released in October 2004 by Canonical.")).toEqual([]);
     expect(itemsInExcerpt(page, "")).toEqual([]);

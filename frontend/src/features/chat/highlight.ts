@@ -1,10 +1,11 @@
 // Which pieces of a page's text belong to a cited excerpt. The excerpt comes
 // from our extractor (pdfium), the page's text items from pdf.js: spacing,
 // line breaks, hyphenation and ligatures differ, so both are compared
-// squashed (NFKC, lower case, no whitespace or hyphens).
+// squashed (NFKC, lower case, no whitespace, hyphens or the " | " our PDF
+// reader puts between a table row's cells).
 
 export function squash(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(/[\s\u00ad-]+/g, "");
+  return text.normalize("NFKC").toLowerCase().replace(/[\s\u00ad|-]+/g, "");
 }
 
 /** Longest anchor taken from each end of the excerpt when it is not found whole. */
