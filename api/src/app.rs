@@ -445,9 +445,10 @@ pub async fn start_as(config: Config, role: Role) -> anyhow::Result<Server> {
     );
     let engine_running = Arc::new(AtomicBool::new(true));
     let (embedder, local_model) = embedder_with_tokenizer(&config);
+    let offline = ChatModels::offline(embedder.clone());
     let chat = Arc::new(match &config.chat {
-        None => ChatModels::default(),
-        Some(endpoint) => ChatModels::with_endpoint(endpoint.clone()),
+        None => offline,
+        Some(endpoint) => offline.with_endpoint(endpoint.clone()),
     });
     let answerer = Arc::new(Answerer::new(
         Retriever::new(

@@ -347,6 +347,90 @@ async fn answers_stream_with_citations_of_the_right_page_in_the_language_of_the_
     );
 }
 
+/// A question about a table's figures is answered with the table's row —
+/// label and values in one unit — and cited at the row's exact characters.
+#[tokio::test]
+async fn a_question_about_a_table_is_answered_with_its_row() {
+    let app = TestApp::start().await;
+    let user = "tabitha";
+    app.tenant_of(user, "Tables").await;
+    let pdf = "docling/2305.03393v1-pg9.pdf";
+    let ids = ingest(&app, user, &[pdf]).await;
+    let id = &ids["2305.03393v1-pg9.pdf"];
+    let doc = settled(&app, user, id).await;
+    assert_eq!(doc["status"], "indexed", "{doc}");
+    let collection_id = doc["collection_id"].as_str().unwrap().to_owned();
+    let analyst = assistant(&app, user, &[&collection_id]).await;
+
+    let r = ask(
+        &app,
+        user,
+        &analyst,
+        json!({ "message": "What inference time in seconds does HTML reach?" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let answer = body(r).await;
+    let text = answer["answer"].as_str().unwrap();
+    // The rows of Table 1 as the PDF prints them, each one line of the page.
+    let html_rows = [
+        "HTML | 0.969 | 0.927 | 0.955 | 0.857 | 5.39",
+        "HTML | 0.952 | 0.909 | 0.938 | 0.843 | 3.77",
+        "HTML | 0.945 | 0.901 | 0.931 | 0.834 | 3.81",
+        "HTML | 0.944 | 0.903 | 0.931 | 0.824 | 2",
+    ];
+    assert!(
+        html_rows.iter().any(|row| text.contains(row)),
+        "the answer quotes an HTML row whole: {text}"
+    );
+    let citations = answer["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{answer}");
+    for c in citations {
+        let excerpt = c["excerpt"].as_str().unwrap();
+        // The offsets point at those very characters of the page.
+        let index = c["chunk_index"].as_u64().unwrap();
+        let chunk = body(
+            app.call(
+                user,
+                Method::GET,
+                &format!("/api/v1/documents/{id}/chunks?offset={index}&limit=1"),
+            )
+            .await,
+        )
+        .await["items"][0]
+            .clone();
+        let from = c["char_start"].as_u64().unwrap() - chunk["char_start"].as_u64().unwrap();
+        let to = c["char_end"].as_u64().unwrap() - chunk["char_start"].as_u64().unwrap();
+        let quoted: String = chunk["text"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .skip(from as usize)
+            .take((to - from) as usize)
+            .collect();
+        assert_eq!(quoted, excerpt, "{c}");
+        // A whole unit: it starts a line or follows a sentence's end, and
+        // ends its line or its sentence.
+        let text: Vec<char> = chunk["text"].as_str().unwrap().chars().collect();
+        let (from, to) = (from as usize, to as usize);
+        let before: String = text[from.saturating_sub(2)..from].iter().collect();
+        assert!(
+            from == 0 || before.ends_with('\n') || before.trim_end().ends_with(['.', '!', '?']),
+            "{excerpt:?} starts a unit (after {before:?})"
+        );
+        assert!(
+            to == text.len() || text[to] == '\n' || excerpt.ends_with(['.', '!', '?']),
+            "{excerpt:?} ends a unit"
+        );
+    }
+    assert!(
+        citations
+            .iter()
+            .any(|c| html_rows.contains(&c["excerpt"].as_str().unwrap())),
+        "a citation highlights an HTML row: {citations:?}"
+    );
+}
+
 #[tokio::test]
 async fn malformed_chat_requests_get_problem_json() {
     let app = TestApp::start().await;

@@ -598,9 +598,12 @@ async fn with_an_openai_compatible_embedder_chunks_are_embedded_remotely_then_in
     assert_eq!(d["embedding_model"], "text-embedding-3-small");
 
     // Every chunk went to the endpoint once, in order, in batches of 8
-    // (after the refused first call).
+    // (after the refused first call), read with the document's name.
     let chunks = all_chunks(&app, "alice", id).await;
-    let texts: Vec<Value> = chunks.iter().map(|c| c["text"].clone()).collect();
+    let texts: Vec<Value> = chunks
+        .iter()
+        .map(|c| Value::from(format!("gzt README fr\n{}", c["text"].as_str().unwrap())))
+        .collect();
     let requests = openai.requests();
     assert_eq!(
         requests[0]["input"], requests[1]["input"],

@@ -10,6 +10,7 @@
 use ancre_domain::conversation::Citation;
 use ancre_index::analyzer::Analyzer;
 
+use crate::segment::sentences;
 use crate::Source;
 
 /// Longest bracket we hold back waiting for `]` before deciding it is prose.
@@ -123,49 +124,6 @@ pub fn cited_numbers(answer: &str) -> Vec<u32> {
     seen
 }
 
-/// A sentence of a chunk: its text and character offsets in the chunk.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sentence<'a> {
-    pub text: &'a str,
-    pub char_start: usize,
-    pub char_end: usize,
-}
-
-/// Splits text at sentence ends (`.`, `!`, `?`, `…` then a space) and line
-/// breaks; offsets are in characters, trimmed of surrounding blanks.
-pub fn sentences(text: &str) -> Vec<Sentence<'_>> {
-    let mut out = Vec::new();
-    let mut start_byte = 0;
-    let mut start_char = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut push = |from_byte: usize, from_char: usize, to_byte: usize| {
-        let raw = &text[from_byte..to_byte];
-        let lead = raw.len() - raw.trim_start().len();
-        let trimmed = raw.trim();
-        if !trimmed.is_empty() {
-            let lead_chars = raw[..lead].chars().count();
-            let start = from_char + lead_chars;
-            out.push(Sentence {
-                text: trimmed,
-                char_start: start,
-                char_end: start + trimmed.chars().count(),
-            });
-        }
-    };
-    for (k, &(byte, c)) in chars.iter().enumerate() {
-        let next_is_space = chars.get(k + 1).is_none_or(|(_, n)| n.is_whitespace());
-        let ends = c == '\n' || (matches!(c, '.' | '!' | '?' | '…') && next_is_space);
-        if ends {
-            let end_byte = byte + c.len_utf8();
-            push(start_byte, start_char, end_byte);
-            start_byte = end_byte;
-            start_char = k + 1;
-        }
-    }
-    push(start_byte, start_char, text.len());
-    out
-}
-
 /// The citations of `answer`: one per source it cites, in order of first
 /// citation. Each quotes the sentence of its passage sharing the most terms
 /// with the text the marker closes (the passage's opening when none does),
@@ -262,21 +220,5 @@ mod tests {
     #[test]
     fn cited_numbers_keep_first_appearance_order() {
         assert_eq!(cited_numbers("a [2] b [1] c [2] d [x]"), vec![2, 1]);
-    }
-
-    #[test]
-    fn sentences_carry_character_offsets() {
-        let text = "Élève né. Deuxième phrase ! Trois\nquatre";
-        let s = sentences(text);
-        let texts: Vec<&str> = s.iter().map(|s| s.text).collect();
-        assert_eq!(texts, ["Élève né.", "Deuxième phrase !", "Trois", "quatre"]);
-        for sentence in &s {
-            let by_chars: String = text
-                .chars()
-                .skip(sentence.char_start)
-                .take(sentence.char_end - sentence.char_start)
-                .collect();
-            assert_eq!(by_chars, sentence.text);
-        }
     }
 }

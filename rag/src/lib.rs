@@ -9,6 +9,8 @@
 //!   default), in arrival order.
 //! - [`prompt`]: the messages a chat model gets (instructions, rules in the
 //!   question's language, numbered sources, recent turns).
+//! - [`segment`]: a passage's sentences and table rows, the units quoted in
+//!   excerpts and extractive answers.
 //! - [`citations`]: markers `[n]` — dropping those that point nowhere, even
 //!   split across streamed tokens — and the citations they stand for.
 //! - [`models`]: the chat models a deployment serves (the extractive default,
@@ -21,6 +23,7 @@ pub mod models;
 pub mod prompt;
 pub mod retrieval;
 pub mod search_pool;
+pub mod segment;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};

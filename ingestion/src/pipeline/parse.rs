@@ -14,6 +14,7 @@ pub async fn run(ctx: &StageContext, job: &Job) -> Result<DocumentCommand, Stage
     let DocumentEvent::DocumentUploaded {
         media_type,
         storage_key,
+        filename,
         ..
     } = latest_event(&ctx.pool, job, "DocumentUploaded").await?
     else {
@@ -38,10 +39,14 @@ pub async fn run(ctx: &StageContext, job: &Job) -> Result<DocumentCommand, Stage
 
     let embedder = ctx.embedder.clone();
     let config = ctx.chunker;
-    let chunks =
+    let mut chunks =
         tokio::task::spawn_blocking(move || chunker::chunk(&parsed, embedder.as_ref(), config))
             .await
             .map_err(|e| StageError::Permanent(format!("internal: chunking stopped: {e}")))?;
+    let name = chunker::searchable_name(&filename);
+    for chunk in &mut chunks {
+        chunk.document_name = name.clone();
+    }
     if chunks.is_empty() {
         return Err(StageError::Permanent(
             "no text was found in the document (scanned images are not read yet)".into(),

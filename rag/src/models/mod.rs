@@ -96,14 +96,20 @@ impl Default for ChatModels {
 }
 
 impl ChatModels {
-    /// Extractive answers, and every other model id from this endpoint
-    /// (whose default model becomes the default of new assistants).
-    pub fn with_endpoint(config: openai::OpenAiChatConfig) -> Self {
+    /// Extractive answers scored by meaning with `embedder` as well.
+    pub fn offline(embedder: Arc<dyn ancre_ingestion::embedders::Embedder>) -> Self {
         ChatModels {
-            default_model: config.default_model.clone(),
-            remote: Some(Arc::new(openai::OpenAiChat::new(config))),
+            extractive: Arc::new(extractive::Extractive::with_embedder(embedder)),
             ..Default::default()
         }
+    }
+
+    /// Extractive answers, and every other model id from this endpoint
+    /// (whose default model becomes the default of new assistants).
+    pub fn with_endpoint(mut self, config: openai::OpenAiChatConfig) -> Self {
+        self.default_model = config.default_model.clone();
+        self.remote = Some(Arc::new(openai::OpenAiChat::new(config)));
+        self
     }
 
     /// The model new assistants get when they name none.
@@ -174,7 +180,7 @@ mod tests {
 
     #[test]
     fn the_hint_names_each_served_model_once() {
-        let models = ChatModels::with_endpoint(openai::OpenAiChatConfig {
+        let models = ChatModels::default().with_endpoint(openai::OpenAiChatConfig {
             api_base: "http://127.0.0.1:9/v1".into(),
             api_key: String::new(),
             default_model: "gpt-4o-mini".into(),
