@@ -13,6 +13,7 @@
 //! - [`serve`]: the HTTP server loop with its limits (slow clients, connections).
 //! - [`spool`]: an upload's file, written to disk and hashed as it arrives.
 //! - [`intake`]: a file entering a collection as a document (uploads and connector syncs).
+//! - [`kpi`]: a tenant's key figures for the copilot's cards, by role.
 //! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
 //! - [`extract`]: JSON and path extractors whose rejections are problems.
@@ -35,6 +36,7 @@ pub mod digest;
 pub mod error;
 pub mod extract;
 pub mod intake;
+pub mod kpi;
 pub mod quota;
 pub mod routes;
 pub mod serve;

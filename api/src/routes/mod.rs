@@ -7,6 +7,7 @@ pub mod billing;
 pub mod chat;
 pub mod collections;
 pub mod conversations;
+pub mod copilotkit;
 pub mod docs;
 pub mod document_feed;
 pub mod documents;
@@ -63,6 +64,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(usage::router())
         .merge(billing::router())
         .merge(integrations::router())
+        .merge(copilotkit::router())
 }
 
 /// Middleware of the workspace routes: the caller's role there must use

@@ -90,11 +90,17 @@ async fn totals(
 #[utoipa::path(get, path = "/api/v1/usage", tag = "usage",
     responses((status = 200, body = UsageNow), (status = 403, body = Problem)))]
 pub async fn current(State(state): State<AppState>, ctx: UsageReader) -> ApiResult<Json<UsageNow>> {
+    Ok(Json(usage_now(&state, &ctx).await?))
+}
+
+/// The current period's usage of `ctx`'s tenant (the caller checks the
+/// role): what `GET /usage` answers, and what the KPI cards show.
+pub(crate) async fn usage_now(state: &AppState, ctx: &TenantContext) -> ApiResult<UsageNow> {
     let period = Period::of(Utc::now());
-    let totals = totals(&state, &ctx, period).await?;
+    let totals = totals(state, ctx, period).await?;
     let total = |m: &Metric| totals.get(m).copied().unwrap_or(0);
     let plan = ctx.tenant.plan;
-    Ok(Json(UsageNow {
+    Ok(UsageNow {
         period: period.to_string(),
         starts_at: period.starts_at(),
         resets_at: period.ends_at(),
@@ -117,7 +123,7 @@ pub async fn current(State(state): State<AppState>, ctx: UsageReader) -> ApiResu
                 unit: m.unit().to_owned(),
             })
             .collect(),
-    }))
+    })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod conversations;
 pub mod documents;
 pub mod invitations;
+pub mod kpi;
 pub mod passages;
 pub mod tenants;
 pub mod usage;
