@@ -98,6 +98,7 @@ test: test-services assets
 	ANCRE_TEST_S3_SECRET_KEY=$$(cat .data/test-s3/secret) \
 	ANCRE_TEST_QDRANT_URL=$$(cat .data/test-qdrant/url) \
 	ANCRE_TEST_KAFKA_BROKERS=$$(cat .data/test-kafka/url) \
+	ANCRE_TEST_PYTHON=$$(scripts/pyclients.sh) \
 	  $(CARGO) nextest run --workspace --no-fail-fast
 	$(MAKE) web-test
 	$(MAKE) e2e

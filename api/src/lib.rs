@@ -13,6 +13,7 @@
 //! - [`serve`]: the HTTP server loop with its limits (slow clients, connections).
 //! - [`spool`]: an upload's file, written to disk and hashed as it arrives.
 //! - [`intake`]: a file entering a collection as a document (uploads and connector syncs).
+//! - [`copilot`]: the copilot's AG-UI agent (offline router, events over SSE).
 //! - [`kpi`]: a tenant's key figures for the copilot's cards, by role.
 //! - [`digest`]: SHA-256 as the API stores it (API-key secrets, uploads).
 //! - [`error`]: the edge's error enum and its problem+json mapping.
@@ -32,6 +33,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod connectors;
+pub mod copilot;
 pub mod digest;
 pub mod error;
 pub mod extract;

@@ -71,6 +71,28 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
         assert_eq!(r.status(), 200);
     }
 
+    // A turn's tokens are recorded once it ends, after its answer: wait
+    // until both turns are (their reservations given back), with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let usage = get(&app, "kim", &tenant, "/api/v1/usage").await;
+        let used = |name: &str| {
+            usage["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["metric"] == name)
+                .map_or(0, |m| m["used"].as_i64().unwrap())
+        };
+        if used("llm_tokens_reserved") == 0 && used("llm_tokens_out") > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the turns' usage is not recorded: {usage}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let owner = kpi(&app, "kim", &tenant).await;
     assert_eq!(owner["role"], "owner");
 

@@ -61,6 +61,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [Who]> {
         ("get", "/api/v1/me") => EVERYONE,
         // Every role; the sections it answers follow the role (tests/kpi.rs).
         ("post", "/api/v1/copilotkit/actions/kpi") => EVERYONE,
+        // Every role may ask the copilot (tests/copilot.rs).
+        ("post", "/api/v1/copilotkit/agent") => EVERYONE,
         // Tenants are reached through membership (tests/tenants.rs): a
         // tenant one does not belong to is a 404; opening one is for users.
         (_, p) if p.starts_with("/api/v1/tenants") => return None,

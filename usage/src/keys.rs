@@ -47,6 +47,12 @@ pub fn message(turn: TurnId) -> String {
     format!("turn:{}:message", turn.0)
 }
 
+/// A copilot run's message (one per run answered; the id is the server's,
+/// never the client's run id, which a client could replay to go uncharged).
+pub fn copilot_message(run: uuid::Uuid) -> String {
+    format!("copilot:{run}:message")
+}
+
 /// What a turn consumed once it ended (and the message back if it failed).
 pub fn turn_ended(turn: TurnId) -> String {
     format!("turn:{}:ended", turn.0)

@@ -3,18 +3,82 @@
 //! - `POST /copilotkit/actions/kpi`: the tenant's key figures as typed data
 //!   (see [`crate::kpi`]), rendered by the UI as cards. Any role of the
 //!   tenant may call it; the sections present follow the role.
+//! - `POST /copilotkit/agent`: the copilot's AG-UI agent (see
+//!   [`crate::copilot`]): a run's input as JSON, its events as SSE. A run
+//!   is a chat message: charged before it starts, refused over the quota.
 
+use ancre_domain::conversation::MAX_QUESTION_CHARS;
+use ancre_domain::usage::{Metric, Quota, Subject, UsageLine};
+use ancre_usage::keys;
 use axum::extract::State;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use uuid::Uuid;
 
+use super::{metadata, RequestId};
 use crate::app::AppState;
 use crate::auth::TenantContext;
-use crate::error::{ApiResult, Problem};
+use crate::copilot::agent;
+use crate::copilot::agui::{last_user_text, RunAgentInput};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiJson;
 use crate::kpi::{kpis, Kpis};
+use crate::quota::{self, Charge};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/copilotkit/actions/kpi", post(kpi))
+    Router::new()
+        .route("/copilotkit/actions/kpi", post(kpi))
+        .route("/copilotkit/agent", post(run_agent))
+}
+
+/// Run the copilot (AG-UI): the body is AG-UI's `RunAgentInput`
+/// (`threadId`, `runId`, `messages`, …); the thread's last user message is
+/// answered. Events, one JSON object per SSE `data:` line: `RUN_STARTED`,
+/// for a KPI question `TOOL_CALL_START` / `TOOL_CALL_ARGS` / `TOOL_CALL_END`
+/// of `show_kpis` and its `TOOL_CALL_RESULT` (the `Kpis` as JSON) and a
+/// `STATE_SNAPSHOT`, then `TEXT_MESSAGE_START` / `_CONTENT` / `_END`, and
+/// `RUN_FINISHED` (or `RUN_ERROR`). Charged as one chat message.
+#[utoipa::path(post, path = "/api/v1/copilotkit/agent", tag = "copilot",
+    request_body(content = Object, description = "AG-UI `RunAgentInput`"),
+    responses((status = 200, content_type = "text/event-stream",
+        description = "AG-UI events, one JSON object per `data:` line."),
+        (status = 401, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn run_agent(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    request: RequestId,
+    ApiJson(input): ApiJson<RunAgentInput>,
+) -> ApiResult<Response> {
+    let question = last_user_text(&input).ok_or_else(|| {
+        ApiError::Validation("messages: the run has no user message to answer".into())
+    })?;
+    if question.chars().count() > MAX_QUESTION_CHARS {
+        return Err(ApiError::Validation(format!(
+            "messages: the question is too long (at most {MAX_QUESTION_CHARS} characters)"
+        )));
+    }
+    let message = Charge {
+        key: keys::copilot_message(Uuid::new_v4()),
+        subject: Subject::default(),
+        lines: vec![UsageLine {
+            metric: Metric::ChatMessages,
+            quantity: 1,
+        }],
+        quotas: &[Quota::MessagesPerMonth],
+    };
+    quota::charge(&state, &ctx, &metadata(&ctx, request), message).await?;
+    let events = agent::run(&state, &ctx, &input, &question).await;
+    let stream = futures::stream::iter(events.into_iter().map(|e| {
+        Ok::<_, std::convert::Infallible>(
+            SseEvent::default().data(serde_json::to_string(&e).expect("events serialise")),
+        )
+    }));
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// The tenant's key figures: documents by status, failures of the last 7

@@ -387,8 +387,14 @@ impl SseReader {
                     .filter_map(|l| l.strip_prefix("data:"))
                     .map(str::trim_start)
                     .collect();
+                let name = match name {
+                    Some(name) => Some(name),
+                    // Keep-alive comments have neither name nor data.
+                    None if data.is_empty() => None,
+                    // Unnamed: SSE's default type (AG-UI's events).
+                    None => Some("message".to_owned()),
+                };
                 match name {
-                    // Keep-alive comments have neither.
                     None => continue,
                     Some(name) => {
                         let data = serde_json::from_str(&data).unwrap_or_else(|e| {
