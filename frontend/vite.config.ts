@@ -20,5 +20,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // CopilotKit's v2 entry imports its own stylesheet: let Vite handle it.
+    server: { deps: { inline: [/@copilotkit\//] } },
   },
 });

@@ -217,6 +217,26 @@ async function path({ browser, context, page, base, corpus, shots, waitFor, nang
   const documentLines = csv.filter((l) => l.split(",")[5] === "documents");
   assert.equal(documentLines.reduce((n, l) => n + Number(l.split(",")[6]), 0), 100, "the CSV counts the 100 documents");
 
+  // 12b. The copilot: "show my KPIs" → cards drawn from the agent's tool
+  // result; their figures are the Usage page's (the run itself is a message).
+  const usedOf = async (quota) =>
+    Number((await page.locator(`[data-testid=quota][data-quota=${quota}]`).innerText()).match(/(\d[\d,]*) of/)[1].replace(/,/g, ""));
+  const messagesBefore = await usedOf("messages_per_month");
+  await page.getByRole("button", { name: "Ask the copilot" }).click();
+  const copilotInput = page.getByPlaceholder("Ask about your workspace…");
+  await copilotInput.fill("Show my KPIs");
+  await copilotInput.press("Enter");
+  const cards = page.getByTestId("kpi-cards").last();
+  await cards.waitFor({ timeout: 30_000 });
+  await page.getByText("No language model is answering").waitFor();
+  assert.ok(Number(await cards.getByTestId("kpi-documents-total").innerText()) >= 100, "the workspace's documents are counted");
+  await cards.getByTestId("kpi-quota-documents").getByText("100 / 100 · 100 %").waitFor();
+  await cards.getByTestId("kpi-quota-messages_per_month").getByText(`${messagesBefore + 1} / `, { exact: false }).waitFor();
+  await shot("15-copilot-kpis");
+  await page.reload();
+  await page.locator("[data-testid=quota][data-quota=documents]").getByText("100 of 100").waitFor();
+  assert.equal(await usedOf("messages_per_month"), messagesBefore + 1, "the Usage page counts the copilot's run");
+
   // 13. Settings: an API key shown once, usable, then revoked; the members.
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Key name").fill("e2e script");
@@ -289,5 +309,16 @@ async function path({ browser, context, page, base, corpus, shots, waitFor, nang
   await frPage.locator("[data-phase=indexed]").first().getByText("Indexé").waitFor();
   assert.equal(await frPage.evaluate(() => document.documentElement.lang), "fr");
   await frPage.screenshot({ path: join(shots, "12-collection-fr.png") });
+  // The copilot in French: French cards.
+  await frPage.getByRole("button", { name: "Demander au copilote" }).click();
+  const frInput = frPage.getByPlaceholder("Posez une question sur votre espace…");
+  await frInput.fill("Montre mes indicateurs");
+  await frInput.press("Enter");
+  const frCards = frPage.getByTestId("kpi-cards").last();
+  await frCards.waitFor({ timeout: 30_000 });
+  await frPage.getByText("Aucun modèle de langue ne répond").waitFor();
+  await frCards.getByText("Échecs des 7 derniers jours").waitFor();
+  await frCards.getByTestId("kpi-status-indexed").getByText(/indexés/).waitFor();
+  await frPage.screenshot({ path: join(shots, "16-copilot-kpis-fr.png") });
   await fr.close();
 }

@@ -32,6 +32,7 @@ export type ConnectionList = S["ConnectionList"];
 export type ConnectSession = S["ConnectSessionResponse"];
 export type DocumentSource = S["SourceResponse"];
 export type RetrievalPreviewResult = S["SearchResponse"];
+export type Kpis = S["Kpis"];
 
 /** `GET /conversations/{id}`: the conversation and its turns (`history`). */
 export type ConversationDetail = S["ConversationDetail"];

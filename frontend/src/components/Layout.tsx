@@ -1,6 +1,6 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { NavLink, Outlet } from "react-router-dom";
-import { Anchor, Bot, FolderOpen, Gauge, Plug, Settings, ShieldAlert } from "lucide-react";
+import { Anchor, Bot, FolderOpen, Gauge, Plug, Settings, ShieldAlert, Sparkles } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { useMe } from "@/api/queries";
 import { clerkEnabled } from "@/auth/AuthGate";
@@ -21,6 +21,31 @@ const NAV = [
   { to: "/usage", icon: Gauge, key: "nav.usage", workspace: false },
   { to: "/settings", icon: Settings, key: "nav.settings", workspace: true },
 ] as const;
+
+// CopilotKit is large: loaded the first time the copilot is asked for.
+const CopilotPanel = lazy(() => import("@/features/copilot/CopilotPanel"));
+
+/** The copilot's button, then the copilot itself (kept once opened). */
+function Copilot() {
+  const { t } = useI18n();
+  const [opened, setOpened] = useState(false);
+  if (opened) {
+    return (
+      <Suspense fallback={null}>
+        <CopilotPanel />
+      </Suspense>
+    );
+  }
+  return (
+    <button
+      type="button"
+      onClick={() => setOpened(true)}
+      className="fixed bottom-4 right-4 z-40 flex items-center gap-2 rounded-full bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-lg hover:bg-indigo-700"
+    >
+      <Sparkles className="size-4" /> {t("copilot.open")}
+    </button>
+  );
+}
 
 /** Whether a role uses the product (collections, assistants, chat), not only usage and invoices. */
 export function usesWorkspace(role: string | null | undefined): boolean {
@@ -91,6 +116,7 @@ export function Layout() {
           {me.data && !me.data.tenant ? <NoWorkspace me={me.data} /> : <Outlet />}
         </main>
       </div>
+      {tenant && <Copilot />}
     </div>
   );
 }
