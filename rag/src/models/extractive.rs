@@ -81,9 +81,9 @@ fn asks_for_figure(question: &str) -> bool {
 
 /// The offline model: quotes the units of the retrieved passages that best
 /// answer the question — sentences, and table rows with their column header.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Extractive {
-    analyzer: Analyzer,
+    analyzer: Arc<Analyzer>,
     /// Scores units by meaning as well (question vs unit); by shared terms
     /// alone without it.
     embedder: Option<Arc<dyn Embedder>>,
@@ -131,13 +131,14 @@ impl Extractive {
     /// Units scored by meaning with `embedder` (the deployment's own).
     pub fn with_embedder(embedder: Arc<dyn Embedder>) -> Self {
         Extractive {
-            analyzer: Analyzer::default(),
+            analyzer: Arc::default(),
             embedder: Some(embedder),
         }
     }
 
-    /// The whole answer (the stream sends it in pieces).
-    pub async fn answer(&self, request: &ChatRequest) -> String {
+    /// The quoted units, one per line, each with its marker (the answer
+    /// after its label).
+    async fn body(&self, request: &ChatRequest) -> String {
         let question = self.analyzer.query_terms(&request.question);
         let mut candidates = Vec::new();
         for (rank, source) in request.sources.iter().enumerate() {
@@ -214,8 +215,7 @@ impl Extractive {
         }
         // Read in source order, each source's units in their own order.
         chosen.sort_by_key(|c| (c.rank, c.order));
-        let mut answer = String::from(label(request.language));
-        answer.push_str("\n\n");
+        let mut answer = String::new();
         for c in chosen {
             match c.header {
                 Some(header) => {
@@ -266,12 +266,21 @@ impl Extractive {
 
 #[async_trait]
 impl ChatModel for Extractive {
+    /// The label goes out at once; the units follow once chosen (scoring
+    /// them by meaning takes the embedder a moment), word by word.
     async fn stream(&self, request: ChatRequest) -> Result<DeltaStream, ChatError> {
-        let answer = self.answer(&request).await;
-        let pieces: Vec<Result<Delta, ChatError>> = answer
-            .split_inclusive(char::is_whitespace)
-            .map(|piece| Ok(Delta::Text(piece.to_owned())))
-            .collect();
-        Ok(futures::stream::iter(pieces).boxed())
+        let head = format!("{}\n\n", label(request.language));
+        let this = self.clone();
+        let body =
+            futures::stream::once(async move { this.body(&request).await }).flat_map(|body| {
+                let pieces: Vec<Result<Delta, ChatError>> = body
+                    .split_inclusive(char::is_whitespace)
+                    .map(|piece| Ok(Delta::Text(piece.to_owned())))
+                    .collect();
+                futures::stream::iter(pieces)
+            });
+        Ok(futures::stream::once(async move { Ok(Delta::Text(head)) })
+            .chain(body)
+            .boxed())
     }
 }
