@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use ancre_domain::usage::Metric;
-use common::{body, ingest, prefill, problem, settled, SseReader, TestApp};
+use common::{body, ingest, metric_used, prefill, problem, settled, SseReader, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -129,14 +129,7 @@ async fn messages_used(app: &TestApp, user: &str, tenant: &str) -> i64 {
         .send()
         .await
         .unwrap();
-    body(r).await["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["metric"] == "chat_messages")
-        .unwrap()["used"]
-        .as_i64()
-        .unwrap()
+    metric_used(&body(r).await, "chat_messages")
 }
 
 #[tokio::test]

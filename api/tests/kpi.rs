@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{assistant, body, ingest, problem, settled, TestApp};
+use common::{assistant, body, ingest, metric_used, problem, settled, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -76,14 +76,7 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let usage = get(&app, "kim", &tenant, "/api/v1/usage").await;
-        let used = |name: &str| {
-            usage["metrics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["metric"] == name)
-                .map_or(0, |m| m["used"].as_i64().unwrap())
-        };
+        let used = |name: &str| metric_used(&usage, name);
         if used("llm_tokens_reserved") == 0 && used("llm_tokens_out") > 0 {
             break;
         }
@@ -139,14 +132,7 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
 
     // Usage: as `/usage` says, and the chat messages as the ledger's lines add up.
     let usage = get(&app, "kim", &tenant, "/api/v1/usage").await;
-    let metric = |name: &str| {
-        usage["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["metric"] == name)
-            .map_or(0, |m| m["used"].as_i64().unwrap())
-    };
+    let metric = |name: &str| metric_used(&usage, name);
     let figures = &owner["usage"];
     assert_eq!(figures["period"], usage["period"]);
     assert_eq!(figures["plan"], usage["plan"]);

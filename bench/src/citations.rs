@@ -24,7 +24,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::Row;
+use crate::{documents, Row};
 
 /// Passages an assistant retrieves, as the targets are set for.
 const TOP_K: u32 = 8;
@@ -50,6 +50,15 @@ impl Question {
         self.evidence
             .iter()
             .any(|e| e.document == document && e.page == page)
+    }
+
+    /// Whether any of `places` (passages or citations: a `document_id` and a
+    /// `page`) is an evidence page; `files` maps document ids to file names.
+    fn any_on_evidence(&self, places: &[Value], files: &HashMap<String, String>) -> bool {
+        places.iter().any(|p| {
+            let file = p["document_id"].as_str().and_then(|d| files.get(d));
+            file.is_some_and(|f| self.on_evidence(f, p["page"].as_u64().unwrap_or(0) as u32))
+        })
     }
 
     /// The gold answer's figures that the evidence prints.
@@ -161,13 +170,13 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
 
-    let collection = crate::documents::collection(&http, &base, "financebench").await?;
+    let collection = documents::collection(&http, &base, "financebench").await?;
     let started = Instant::now();
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut pages = 0u64;
     for file in &files {
         let bytes = std::fs::read(format!("{dir}/pdfs/{file}"))?;
-        let id = crate::documents::upload(&http, &base, &collection, &[(file.clone(), bytes)])
+        let id = documents::upload(&http, &base, &collection, &[(file.clone(), bytes)])
             .await?
             .pop()
             .context("upload answer")?;
@@ -175,58 +184,29 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
     }
     for id in ids.keys() {
         let deadline = Instant::now() + Duration::from_secs(3600);
-        let doc = crate::documents::indexed(&http, &base, id, deadline).await?;
+        let doc = documents::indexed(&http, &base, id, deadline).await?;
         pages += doc["pages"].as_u64().unwrap_or(0);
     }
     let ingest_seconds = started.elapsed().as_secs_f64();
 
-    let assistant: Value = http
-        .post(format!("{base}/api/v1/assistants"))
-        .json(&serde_json::json!({
-            "name": "financebench",
-            "collections": [collection],
-            "retrieval": { "top_k": TOP_K },
-        }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let assistant = assistant["id"].as_str().context("assistant id")?.to_owned();
+    let retrieval = serde_json::json!({ "top_k": TOP_K });
+    let assistant =
+        documents::assistant(&http, &base, "financebench", &[&collection], retrieval).await?;
 
     let (mut in_top_k, mut in_citations) = (0usize, 0usize);
     let (mut with_figure, mut figure_found) = (0usize, 0usize);
     let (mut excerpts, mut whole) = (0usize, 0usize);
     for q in &questions {
-        let preview: Value = http
-            .post(format!("{base}/api/v1/assistants/{assistant}/search"))
-            .json(&serde_json::json!({ "question": q.question }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let retrieved = preview["passages"]
-            .as_array()
-            .context("passages")?
-            .iter()
-            .any(|p| {
-                let file = p["document_id"].as_str().and_then(|d| ids.get(d));
-                file.is_some_and(|f| q.on_evidence(f, p["page"].as_u64().unwrap_or(0) as u32))
-            });
-        let chat: Value = http
-            .post(format!("{base}/api/v1/chat/{assistant}"))
-            .json(&serde_json::json!({ "message": q.question }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let search = format!("/api/v1/assistants/{assistant}/search");
+        let body = serde_json::json!({ "question": q.question });
+        let preview = documents::post_json(&http, &base, &search, &body).await?;
+        let passages = preview["passages"].as_array().context("passages")?;
+        let retrieved = q.any_on_evidence(passages, &ids);
+        let chat = format!("/api/v1/chat/{assistant}");
+        let body = serde_json::json!({ "message": q.question });
+        let chat = documents::post_json(&http, &base, &chat, &body).await?;
         let citations = chat["citations"].as_array().context("citations")?;
-        let cited = citations.iter().any(|c| {
-            let file = c["document_id"].as_str().and_then(|d| ids.get(d));
-            file.is_some_and(|f| q.on_evidence(f, c["page"].as_u64().unwrap_or(0) as u32))
-        });
+        let cited = q.any_on_evidence(citations, &ids);
         for c in citations {
             excerpts += 1;
             whole += usize::from(is_whole_unit(c["excerpt"].as_str().unwrap_or("")));

@@ -6,20 +6,50 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use serde_json::Value;
 
-/// A new collection named `name`; its id.
-pub async fn collection(http: &reqwest::Client, base: &str, name: &str) -> anyhow::Result<String> {
-    let collection: Value = http
-        .post(format!("{base}/api/v1/collections"))
-        .json(&serde_json::json!({ "name": name }))
+/// POSTs `body` as JSON to `base` + `path`; the JSON answer, or an error on
+/// any status but 2xx.
+pub async fn post_json(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    Ok(http
+        .post(format!("{base}{path}"))
+        .json(body)
         .send()
         .await?
-        .error_for_status()?
+        .error_for_status()
+        .with_context(|| format!("POST {path}"))?
         .json()
-        .await?;
+        .await?)
+}
+
+/// A new collection named `name`; its id.
+pub async fn collection(http: &reqwest::Client, base: &str, name: &str) -> anyhow::Result<String> {
+    let body = serde_json::json!({ "name": name });
+    let collection = post_json(http, base, "/api/v1/collections", &body).await?;
     Ok(collection["id"]
         .as_str()
         .context("collection id")?
         .to_owned())
+}
+
+/// A new assistant `name` over `collections` with the `retrieval` settings
+/// given (`Value::Null` for the defaults); its id.
+pub async fn assistant(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    collections: &[&str],
+    retrieval: Value,
+) -> anyhow::Result<String> {
+    let mut body = serde_json::json!({ "name": name, "collections": collections });
+    if !retrieval.is_null() {
+        body["retrieval"] = retrieval;
+    }
+    let assistant = post_json(http, base, "/api/v1/assistants", &body).await?;
+    Ok(assistant["id"].as_str().context("assistant id")?.to_owned())
 }
 
 /// Uploads `files` (name, bytes) into `collection` in one request; the ids

@@ -175,18 +175,8 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     crate::dev_tenant_on_pro(&server).await?;
 
     // Ingest the corpus through the API.
-    let collection: Value = http
-        .post(format!("{base}/api/v1/collections"))
-        .json(&serde_json::json!({ "name": format!("eval {}", options.set) }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let collection_id = collection["id"]
-        .as_str()
-        .context("collection id")?
-        .to_owned();
+    let name = format!("eval {}", options.set);
+    let collection_id = crate::documents::collection(&http, &base, &name).await?;
     let started = Instant::now();
     let mut queued = 0usize;
     for batch in set.corpus.chunks(50) {
@@ -340,15 +330,8 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Vec<Row>> {
     }
 
     // Time to first token, extractive model, over the eval collection.
-    let assistant: Value = http
-        .post(format!("{base}/api/v1/assistants"))
-        .json(&serde_json::json!({ "name": "bench", "collections": [collection_id] }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let assistant = assistant["id"].as_str().context("assistant id")?.to_owned();
+    let assistant =
+        crate::documents::assistant(&http, &base, "bench", &[&collection_id], Value::Null).await?;
     let mut first_tokens = Vec::new();
     for (_, text) in set.queries.iter().take(50) {
         let started = Instant::now();

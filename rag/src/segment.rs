@@ -27,8 +27,7 @@ pub struct Sentence<'a> {
     pub kind: UnitKind,
 }
 
-/// The cell separator the PDF reader and the spreadsheet parsers write.
-pub const CELL_SEPARATOR: &str = " | ";
+pub use ancre_ingestion::parsers::CELL_SEPARATOR;
 
 /// Words that end with a full stop without ending the sentence (lower case).
 const ABBREVIATIONS: &[&str] = &[

@@ -171,6 +171,17 @@ pub async fn body(r: Response) -> Value {
 }
 
 /// Asserts a problem+json answer with this status; returns the problem.
+/// How much of `metric` a `/api/v1/usage` answer says was used (0 when
+/// the metric is not listed).
+pub fn metric_used(usage: &Value, metric: &str) -> i64 {
+    usage["metrics"]
+        .as_array()
+        .expect("usage metrics")
+        .iter()
+        .find(|m| m["metric"] == metric)
+        .map_or(0, |m| m["used"].as_i64().expect("used"))
+}
+
 pub async fn problem(r: Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
     let content_type = r.headers()["content-type"].to_str().unwrap().to_owned();

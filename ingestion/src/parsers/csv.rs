@@ -37,7 +37,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     };
     let mut out = TextBuilder::default();
     out.open_section(0, vec![]);
-    out.push(&header.join(" | "));
+    out.push(&header.join(super::CELL_SEPARATOR));
     out.push("\n");
     for row in rest {
         out.push(&row_line(header, row));

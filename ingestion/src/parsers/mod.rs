@@ -3,6 +3,11 @@
 //! and the heading path of each section with its character offsets in the
 //! page text. One file per format, all returning [`Parsed`].
 
+/// Cells of a table row are joined by this in the page text, whatever the
+/// format (PDF tables, spreadsheet rows, CSV lines), so that a row stays one
+/// unit and its values can be told apart downstream (excerpts, answers).
+pub const CELL_SEPARATOR: &str = " | ";
+
 pub mod csv;
 pub mod docx;
 pub mod html;

@@ -60,7 +60,7 @@ fn page(number: u32, name: &str, rows: &[Vec<String>]) -> Page {
     text.open_section(0, vec![name.to_owned()]);
     let mut rows = rows.iter().filter(|r| r.iter().any(|c| !c.is_empty()));
     if let Some(header) = rows.next() {
-        text.push(&header.join(" | "));
+        text.push(&header.join(super::CELL_SEPARATOR));
         text.push("\n");
         for row in rows {
             text.push(&row_line(header, row));
@@ -89,7 +89,7 @@ pub(crate) fn row_line(header: &[String], row: &[String]) -> String {
             },
         )
         .collect::<Vec<_>>()
-        .join(" | ")
+        .join(super::CELL_SEPARATOR)
 }
 
 /// (name, relationship id) of each sheet, in workbook order.
@@ -272,7 +272,7 @@ mod tests {
             let values: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
             let found = sheet1.text.lines().any(|row| {
                 let cells: Vec<&str> = row
-                    .split(" | ")
+                    .split(crate::parsers::CELL_SEPARATOR)
                     .map(|c| c.rsplit(": ").next().unwrap().trim())
                     .collect();
                 cells == values

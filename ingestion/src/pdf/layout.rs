@@ -31,8 +31,7 @@ pub struct Glyph {
     pub generated: bool,
 }
 
-/// Cells are joined by this in the page text.
-pub const CELL_SEPARATOR: &str = " | ";
+use crate::parsers::CELL_SEPARATOR;
 
 /// pdfium's mark for a hyphen it found at a line's end.
 const SOFT_HYPHEN_MARK: char = '\u{2}';

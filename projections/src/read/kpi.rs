@@ -51,26 +51,25 @@ pub async fn failures_since(
         failure_reason: Option<String>,
         updated_at: DateTime<Utc>,
     }
-    let rows: Vec<Row> = sqlx::query_as(
+    // One condition for the page and for the count, so they cannot disagree.
+    const FAILED_SINCE: &str =
+        "FROM rm_documents WHERE tenant_id = $1 AND status = 'failed' AND updated_at >= $2";
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT document_id, collection_id, filename, failure_stage, failure_reason, updated_at
-               FROM rm_documents
-              WHERE tenant_id = $1 AND status = 'failed' AND updated_at >= $2
-              ORDER BY updated_at DESC, document_id
-              LIMIT $3",
-    )
+           {FAILED_SINCE}
+          ORDER BY updated_at DESC, document_id
+          LIMIT $3"
+    ))
     .bind(tenant.0)
     .bind(since)
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM rm_documents
-          WHERE tenant_id = $1 AND status = 'failed' AND updated_at >= $2",
-    )
-    .bind(tenant.0)
-    .bind(since)
-    .fetch_one(pool)
-    .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {FAILED_SINCE}"))
+        .bind(tenant.0)
+        .bind(since)
+        .fetch_one(pool)
+        .await?;
     let failures = rows
         .into_iter()
         .map(|r| FailureView {

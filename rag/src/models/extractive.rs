@@ -113,6 +113,14 @@ pub fn label(language: Language) -> &'static str {
 }
 
 /// A unit of a retrieved passage that may be quoted.
+/// Highest score first; ties go to the better source, then to the earlier unit.
+fn best_first(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then(a.rank.cmp(&b.rank))
+        .then(a.order.cmp(&b.order))
+}
+
 struct Candidate<'a> {
     /// The source's rank (0 for the best) and the unit's place in it.
     rank: usize,
@@ -168,22 +176,12 @@ impl Extractive {
             }
         }
         // Best first by shared terms, then by source rank.
-        candidates.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.rank.cmp(&b.rank))
-                .then(a.order.cmp(&b.order))
-        });
+        candidates.sort_by(best_first);
         if let Some(embedder) = &self.embedder {
             candidates.truncate(MAX_EMBEDDED);
             self.score_by_meaning(embedder.as_ref(), &request.question, &mut candidates)
                 .await;
-            candidates.sort_by(|a, b| {
-                b.score
-                    .total_cmp(&a.score)
-                    .then(a.rank.cmp(&b.rank))
-                    .then(a.order.cmp(&b.order))
-            });
+            candidates.sort_by(best_first);
         } else {
             candidates.retain(|c| c.shared > 0.0);
         }
