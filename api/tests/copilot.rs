@@ -1,9 +1,13 @@
-//! The copilot's AG-UI agent (`POST /api/v1/copilotkit/agent`) offline: a
+//! The copilot's AG-UI agent (`POST /api/v1/copilotkit/agent`). Offline: a
 //! KPI question in English or French streams the protocol's events in order
 //! — checked against the protocol's own models (`ag-ui-protocol` from PyPI)
 //! — with the tenant's figures as the tool's result; other questions are
 //! told what it can do; each run is one chat message, refused over the
 //! quota; bad input is a problem; tenants and roles see their own figures.
+//! With a language model (OpenAI's wire protocol, served by `FakeOpenAi`):
+//! the model's tool calls are run for the caller's tenant only, streamed as
+//! AG-UI tool calls, their results given back to the model, and the run's
+//! tokens recorded.
 
 mod common;
 
@@ -11,7 +15,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use ancre_domain::usage::Metric;
-use common::{body, ingest, metric_used, prefill, problem, settled, SseReader, TestApp};
+use ancre_testkit::openai::{Failure, FakeOpenAi};
+use ancre_testkit::openai_chat::Reply;
+use common::{
+    body, collection, ingest, metric_used, openai_chat, prefill, problem, settled, upload_one,
+    SseReader, TestApp,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -365,4 +374,248 @@ async fn each_tenant_and_role_gets_its_own_figures() {
         finance["workspace"].is_null() && !finance["usage"].is_null(),
         "{finance}"
     );
+}
+
+/// An extractive assistant named `name` over `collection`; its id.
+async fn extractive_assistant(app: &TestApp, user: &str, name: &str, collection: &str) -> String {
+    let r = app
+        .as_user(user, Method::POST, "/api/v1/assistants")
+        .json(&json!({ "name": name, "model": "extractive", "collections": [collection] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+/// The tool results of a run, by tool name, parsed.
+fn results_by_tool(events: &[Value]) -> Vec<(String, Value)> {
+    let names: std::collections::HashMap<&str, &str> = events
+        .iter()
+        .filter(|e| e["type"] == "TOOL_CALL_START")
+        .map(|e| {
+            (
+                e["toolCallId"].as_str().unwrap(),
+                e["toolCallName"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    events
+        .iter()
+        .filter(|e| e["type"] == "TOOL_CALL_RESULT")
+        .map(|e| {
+            let name = names[e["toolCallId"].as_str().unwrap()].to_owned();
+            (
+                name,
+                serde_json::from_str(e["content"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+const HARBOUR: &str = "The Harbour Lighthouse\n\nThe harbour lighthouse was built in 1874 by \
+    the port authority. Its lamp was electrified in 1921.\n";
+const MILL: &str = "The Old Mill\n\nThe old mill by the harbour lighthouse was rebuilt in \
+    1952 after the flood.\n";
+
+#[tokio::test]
+async fn with_a_language_model_its_tool_calls_run_for_the_callers_tenant_only() {
+    let fake = FakeOpenAi::start(8).await;
+    let chat = openai_chat(&fake, &[], 500);
+    let app = TestApp::start_with(|c| c.chat = Some(chat)).await;
+    let ana = app.tenant_of("ana", "Harbour").await;
+    let notes = collection(&app, "ana", "Notes").await;
+    let ana_doc = upload_one(&app, "ana", &notes, "harbour.txt", HARBOUR.into()).await;
+    assert_eq!(settled(&app, "ana", &ana_doc).await["status"], "indexed");
+    let keeper = extractive_assistant(&app, "ana", "Keeper", &notes).await;
+    // Another tenant, with a document on the same subject and an assistant.
+    app.tenant_of("bo", "Mill").await;
+    let bo_notes = collection(&app, "bo", "Mill notes").await;
+    let bo_doc = upload_one(&app, "bo", &bo_notes, "mill.txt", MILL.into()).await;
+    assert_eq!(settled(&app, "bo", &bo_doc).await["status"], "indexed");
+    let miller = extractive_assistant(&app, "bo", "Miller", &bo_notes).await;
+
+    // The model searches and shows the KPIs, then asks ana's assistant —
+    // and bo's, whose id it could have read anywhere — then answers.
+    fake.queue_replies(vec![
+        Reply::ToolCalls(vec![
+            (
+                "search_documents".into(),
+                json!({ "query": "harbour lighthouse" }),
+            ),
+            ("show_kpis".into(), json!({ "focus": "usage" })),
+        ]),
+        Reply::ToolCalls(vec![
+            (
+                "ask_assistant".into(),
+                json!({ "assistant_id": keeper, "question": "When was the lighthouse built?" }),
+            ),
+            (
+                "ask_assistant".into(),
+                json!({ "assistant_id": miller, "question": "When was the mill rebuilt?" }),
+            ),
+        ]),
+        Reply::Text(vec!["The lighthouse ".into(), "was built in 1874.".into()]),
+    ]);
+    let events = run(
+        &app,
+        "ana",
+        &ana,
+        "When was the lighthouse built, and how is my usage?",
+    )
+    .await;
+    let kinds = types(&events);
+    let call = [
+        "TOOL_CALL_START",
+        "TOOL_CALL_ARGS",
+        "TOOL_CALL_END",
+        "TOOL_CALL_RESULT",
+    ];
+    let mut expected = vec!["RUN_STARTED"];
+    expected.extend(call);
+    expected.extend(call);
+    expected.push("STATE_SNAPSHOT");
+    expected.extend(call);
+    expected.extend(call);
+    expected.extend([
+        "TEXT_MESSAGE_START",
+        "TEXT_MESSAGE_CONTENT",
+        "TEXT_MESSAGE_END",
+        "RUN_FINISHED",
+    ]);
+    assert_eq!(kinds, expected);
+    assert_eq!(text(&events), "The lighthouse was built in 1874.");
+
+    let results = results_by_tool(&events);
+    let names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "search_documents",
+            "show_kpis",
+            "ask_assistant",
+            "ask_assistant"
+        ]
+    );
+    // The search found ana's document, never bo's.
+    let passages = results[0].1["passages"].as_array().unwrap();
+    assert!(!passages.is_empty(), "{}", results[0].1);
+    assert!(
+        passages
+            .iter()
+            .all(|p| p["document_id"] == ana_doc.as_str()),
+        "{}",
+        results[0].1
+    );
+    assert!(passages[0]["text"].as_str().unwrap().contains("1874"));
+    // The KPIs are ana's, shown as the run's state with the model's focus.
+    assert_eq!(results[1].1["role"], "owner");
+    let snapshot = &events[9]["snapshot"];
+    assert_eq!(snapshot["focus"], "usage");
+    assert_eq!(snapshot["kpis"]["workspace"], results[1].1["workspace"]);
+    // Her assistant answered from her document; bo's is not hers to ask.
+    let answer = &results[2].1;
+    assert_eq!(answer["assistant"], "Keeper");
+    assert!(
+        answer["answer"].as_str().unwrap().contains("1874"),
+        "{answer}"
+    );
+    assert_eq!(answer["sources"][0]["document_id"], ana_doc.as_str());
+    assert_eq!(
+        results[3].1,
+        json!({ "error": "assistant_id: no such assistant in this workspace" })
+    );
+
+    // What the model was sent: the tools her role may use, her assistants,
+    // then each call and its result, in the protocol's shapes.
+    let requests = fake.chat_requests();
+    assert_eq!(requests.len(), 3);
+    let offered: Vec<&str> = requests[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, ["show_kpis", "search_documents", "ask_assistant"]);
+    let system = requests[0]["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains(&keeper) && !system.contains(&miller),
+        "{system}"
+    );
+    let second = requests[1]["messages"].as_array().unwrap();
+    let n = second.len();
+    assert_eq!(second[n - 3]["role"], "assistant");
+    assert_eq!(second[n - 3]["tool_calls"].as_array().unwrap().len(), 2);
+    assert_eq!(second[n - 2]["role"], "tool");
+    assert_eq!(
+        second[n - 2]["tool_call_id"],
+        second[n - 3]["tool_calls"][0]["id"]
+    );
+    let sent: Value = serde_json::from_str(second[n - 2]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(sent, results[0].1);
+
+    // One message, and every token the model reported (plus what the
+    // assistant's own answer counted), in ana's usage.
+    let words = |r: &Value| -> i64 {
+        r["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count() as i64
+            })
+            .sum()
+    };
+    let tokens_in: i64 = requests.iter().map(words).sum();
+    let tokens_out = 2 * 10 + 2 * 10 + 2; // two calls, two calls, two pieces
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let r = app
+            .as_user("ana", Method::GET, "/api/v1/usage")
+            .header("x-ancre-tenant", &ana)
+            .send()
+            .await
+            .unwrap();
+        let usage = body(r).await;
+        let used = |m: &str| metric_used(&usage, m);
+        if used("chat_messages") == 1
+            && used("llm_tokens_in") >= tokens_in
+            && used("llm_tokens_out") >= tokens_out
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run's usage is not recorded: {usage}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A billing member may read the KPIs, not the documents: only that tool.
+    app.join("ana", &ana, "eve", "billing").await;
+    fake.queue_replies(vec![Reply::Text(vec!["Here are your figures.".into()])]);
+    let events = run(&app, "eve", &ana, "usage this month").await;
+    assert_eq!(text(&events), "Here are your figures.");
+    let requests = fake.chat_requests();
+    let offered: Vec<&str> = requests[3]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, ["show_kpis"]);
+
+    // The model failing is the run's error, in the protocol's shape.
+    fake.fail_next([Failure::context_length()]);
+    let events = run(&app, "ana", &ana, "show my KPIs").await;
+    assert_eq!(types(&events), ["RUN_STARTED", "RUN_ERROR"]);
+    assert_eq!(events[1]["code"], "model_refused");
+    assert!(!events[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&fake.base_url()));
 }

@@ -68,6 +68,9 @@ pub(crate) struct Shared {
     pub(crate) chat_requests: Vec<Value>,
     pub(crate) chat_script: Option<crate::openai_chat::ChatScript>,
     pub(crate) chat_streams: crate::openai_chat::ChatStreams,
+    /// Replies queued by the test, taken one per chat request before the
+    /// script or the default answer.
+    pub(crate) chat_replies: std::collections::VecDeque<crate::openai_chat::Reply>,
 }
 
 #[derive(Clone)]

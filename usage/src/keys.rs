@@ -53,6 +53,11 @@ pub fn copilot_message(run: uuid::Uuid) -> String {
     format!("copilot:{run}:message")
 }
 
+/// The chat-model tokens a copilot run used, recorded once it is over.
+pub fn copilot_tokens(run: uuid::Uuid) -> String {
+    format!("copilot:{run}:tokens")
+}
+
 /// What a turn consumed once it ended (and the message back if it failed).
 pub fn turn_ended(turn: TurnId) -> String {
     format!("turn:{}:ended", turn.0)

@@ -5,10 +5,10 @@
 //! what it can do.
 
 use ancre_index::analyzer::{Analyzer, Language};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which figures a KPI question is after (the cards shown first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Focus {
     Overview,

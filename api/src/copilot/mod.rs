@@ -10,3 +10,5 @@
 pub mod agent;
 pub mod agui;
 pub mod intent;
+pub mod model_led;
+pub mod tools;

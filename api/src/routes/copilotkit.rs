@@ -60,18 +60,27 @@ pub async fn run_agent(
             "messages: the question is too long (at most {MAX_QUESTION_CHARS} characters)"
         )));
     }
+    // A run led by a model also needs tokens left this month.
+    let quotas: &[Quota] = if state.chat.tool_model().is_some() {
+        &[Quota::MessagesPerMonth, Quota::TokensPerMonth]
+    } else {
+        &[Quota::MessagesPerMonth]
+    };
+    let run_id = Uuid::new_v4();
     let message = Charge {
-        key: keys::copilot_message(Uuid::new_v4()),
+        key: keys::copilot_message(run_id),
         subject: Subject::default(),
         lines: vec![UsageLine {
             metric: Metric::ChatMessages,
             quantity: 1,
         }],
-        quotas: &[Quota::MessagesPerMonth],
+        quotas,
     };
-    quota::charge(&state, &ctx, &metadata(&ctx, request), message).await?;
-    let events = agent::run(&state, &ctx, &input, &question).await;
-    let stream = futures::stream::iter(events.into_iter().map(|e| {
+    let metadata = metadata(&ctx, request);
+    quota::charge(&state, &ctx, &metadata, message).await?;
+    let run = agent::run(&state, &ctx, &input, &question).await;
+    record_tokens(&state, &ctx, &metadata, run_id, &run).await;
+    let stream = futures::stream::iter(run.events.into_iter().map(|e| {
         Ok::<_, std::convert::Infallible>(
             SseEvent::default().data(serde_json::to_string(&e).expect("events serialise")),
         )
@@ -79,6 +88,40 @@ pub async fn run_agent(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// Records the chat-model tokens a run used, once it is over: the work is
+/// done, so no quota refuses it (the run started only with tokens left). A
+/// failure is logged, not shown: the user's answer is already made.
+async fn record_tokens(
+    state: &AppState,
+    ctx: &TenantContext,
+    metadata: &ancre_commands::EventMetadata,
+    run_id: Uuid,
+    run: &agent::Run,
+) {
+    if run.tokens_in == 0 && run.tokens_out == 0 {
+        return;
+    }
+    let quantity = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let tokens = Charge {
+        key: keys::copilot_tokens(run_id),
+        subject: Subject::default(),
+        lines: vec![
+            UsageLine {
+                metric: Metric::LlmTokensIn,
+                quantity: quantity(run.tokens_in),
+            },
+            UsageLine {
+                metric: Metric::LlmTokensOut,
+                quantity: quantity(run.tokens_out),
+            },
+        ],
+        quotas: &[],
+    };
+    if let Err(e) = quota::charge(state, ctx, metadata, tokens).await {
+        tracing::error!(error = ?e, %run_id, "copilot: recording the run's tokens");
+    }
 }
 
 /// The tenant's key figures: documents by status, failures of the last 7

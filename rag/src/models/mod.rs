@@ -6,6 +6,7 @@
 
 pub mod extractive;
 pub mod openai;
+pub mod tool_calls;
 
 use std::sync::Arc;
 
@@ -110,6 +111,14 @@ impl ChatModels {
         self.default_model = config.default_model.clone();
         self.remote = Some(Arc::new(openai::OpenAiChat::new(config)));
         self
+    }
+
+    /// The endpoint's model for tool-using conversations (the copilot), when
+    /// the deployment has one (`ANCRE_CHAT=openai`): its default model.
+    pub fn tool_model(&self) -> Option<(Arc<openai::OpenAiChat>, String)> {
+        self.remote
+            .clone()
+            .map(|remote| (remote.clone(), remote.config().default_model.clone()))
     }
 
     /// The model new assistants get when they name none.

@@ -73,6 +73,10 @@ impl OpenAiChat {
         &self.config
     }
 
+    pub(crate) fn client(&self) -> &Client<OpenAIConfig> {
+        &self.client
+    }
+
     /// Whether assistants may name `model` (the default is always allowed).
     pub fn allows(&self, model: &str) -> bool {
         model == self.config.default_model || self.config.models.iter().any(|m| m == model)
@@ -161,7 +165,7 @@ impl ChatModel for OpenAiChat {
 }
 
 /// Which failures a user may retry, in words an operator can act on.
-fn classify(api_base: &str, error: OpenAIError) -> ChatError {
+pub(crate) fn classify(api_base: &str, error: OpenAIError) -> ChatError {
     match error {
         OpenAIError::ApiError(e) => {
             let status = e.status_code.as_u16();
