@@ -120,8 +120,12 @@ async function path({ browser, context, page, base, corpus, shots, waitFor, nang
   const murdock = texts.findIndex((t) => t.includes("page 6"));
   assert.ok(murdock >= 0, `a source on printed page 6 (physical 12): ${texts.join(" | ")}`);
   assert.equal(await citations.nth(murdock).getAttribute("data-page"), "12");
-  // A complete answer is not marked as stopped or failed.
+  // A complete answer is not marked as stopped or failed; assistant-ui's
+  // action bar offers to copy it or ask again.
   assert.equal(await page.getByText("Stopped: the answer is incomplete.").count(), 0);
+  const firstTurn = page.getByTestId("turn").first();
+  await firstTurn.getByRole("button", { name: "Copy" }).waitFor();
+  await firstTurn.getByRole("button", { name: "Ask again" }).waitFor();
   // The conversation is listed, titled from the question.
   await page.getByRole("navigation", { name: "Conversations" }).getByText("En quelle année").waitFor();
   await shot("06-chat-answer");

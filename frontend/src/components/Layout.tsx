@@ -25,7 +25,10 @@ const NAV = [
 // CopilotKit is large: loaded the first time the copilot is asked for.
 const CopilotPanel = lazy(() => import("@/features/copilot/CopilotPanel"));
 
-/** The copilot's button, then the copilot itself (kept once opened). */
+/**
+ * The copilot's button in the sidebar (a floating one covered the chat's
+ * Send button), then the copilot itself (kept once opened).
+ */
 function Copilot() {
   const { t } = useI18n();
   const [opened, setOpened] = useState(false);
@@ -40,7 +43,7 @@ function Copilot() {
     <button
       type="button"
       onClick={() => setOpened(true)}
-      className="fixed bottom-4 right-4 z-40 flex items-center gap-2 rounded-full bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-lg hover:bg-indigo-700"
+      className="mx-2 mt-3 flex items-center gap-2 rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-700"
     >
       <Sparkles className="size-4" /> {t("copilot.open")}
     </button>
@@ -86,6 +89,7 @@ export function Layout() {
             </NavLink>
           ))}
         </nav>
+        {tenant && <Copilot />}
         <div className="mt-auto flex flex-col gap-2 border-t border-slate-200 p-4 text-sm">
           {tenant ? (
             <div>
@@ -116,7 +120,6 @@ export function Layout() {
           {me.data && !me.data.tenant ? <NoWorkspace me={me.data} /> : <Outlet />}
         </main>
       </div>
-      {tenant && <Copilot />}
     </div>
   );
 }

@@ -156,6 +156,10 @@ export const en = {
   "chat.openSource": "Open source {n}",
   "chat.turnStopped": "Stopped: the answer is incomplete.",
   "chat.turnFailed": "This answer failed",
+  "chat.copy": "Copy",
+  "chat.copied": "Copied",
+  "chat.retry": "Ask again",
+  "chat.listening": "Listening…",
   "chat.extractiveNote": "Extractive answers: passages quoted from your documents, no generative model.",
 
   "usage.title": "Usage & billing",

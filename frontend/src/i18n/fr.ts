@@ -158,6 +158,10 @@ export const fr: Messages = {
   "chat.openSource": "Ouvrir la source {n}",
   "chat.turnStopped": "Arrêtée : la réponse est incomplète.",
   "chat.turnFailed": "Cette réponse a échoué",
+  "chat.copy": "Copier",
+  "chat.copied": "Copié",
+  "chat.retry": "Redemander",
+  "chat.listening": "À l’écoute…",
   "chat.extractiveNote": "Réponses extractives : des passages cités de vos documents, sans modèle génératif.",
 
   "usage.title": "Consommation et facturation",

@@ -1,6 +1,12 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  AssistantRuntimeProvider,
+  useExternalStoreRuntime,
+  WebSpeechDictationAdapter,
+  type AppendMessage,
+} from "@assistant-ui/react";
 import { MessageSquare, Plus, Settings2 } from "lucide-react";
 import { api, ApiError, problemFrom } from "@/api/client";
 import { keys, useAssistant, useConversations } from "@/api/queries";
@@ -11,15 +17,26 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/EmptyState";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Loading";
-import { Answer, CitationList } from "./Answer";
-import { Composer } from "./Composer";
+import { chatMessages, toThreadMessage, type ChatMessage } from "./messages";
 import { SourceViewer } from "./SourceViewer";
 import { useChat } from "./store";
 import { streamChat } from "./stream";
+import { SourceContext, Thread } from "./Thread";
+
+type RecordedTurn = ConversationDetail["history"][number];
+const NO_TURNS: RecordedTurn[] = [];
+
+/** The text of what the composer sent. */
+function sentText(message: AppendMessage): string {
+  return message.content
+    .map((part) => (part.type === "text" ? part.text : ""))
+    .join("\n")
+    .trim();
+}
 
 export function ChatPage() {
   const { assistantId = "", conversationId } = useParams();
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const assistant = useAssistant(assistantId);
   const conversations = useConversations(assistantId);
   const navigate = useNavigate();
@@ -28,7 +45,6 @@ export function ChatPage() {
   const chat = useChat.getState;
   const abort = useRef<AbortController | null>(null);
   const [source, setSource] = useState<Citation | null>(null);
-  const bottom = useRef<HTMLDivElement>(null);
 
   const detail = useQuery({
     queryKey: keys.conversation(assistantId, conversationId ?? ""),
@@ -36,15 +52,9 @@ export function ChatPage() {
     enabled: !!conversationId,
   });
 
-  // A finished live turn gives way to the recorded one once it is fetched.
-  const history = conversationId ? detail.data?.history ?? [] : [];
-  const last = history[history.length - 1];
-  const recorded = live && live.status !== "streaming" && live.conversationId === conversationId && last?.question === live.question;
-  const liveShown = live && !recorded && (live.status === "streaming" || live.conversationId === conversationId);
-
-  useEffect(() => {
-    bottom.current?.scrollIntoView?.({ block: "end" });
-  }, [history.length, live?.answer.length]);
+  // The recorded turns, then the one in flight (until its recorded copy is fetched).
+  const history = conversationId ? detail.data?.history ?? NO_TURNS : NO_TURNS;
+  const messages = useMemo(() => chatMessages(history, live, conversationId), [history, live, conversationId]);
 
   // Leaving the page stops the answer (the server records the partial turn).
   useEffect(() => () => abort.current?.abort(), []);
@@ -60,12 +70,13 @@ export function ChatPage() {
         onCitations: (citations) => chat().citations(assistantId, citations),
         onDone: (done) => {
           conversation = done.conversation_id;
-          chat().finish(assistantId, "done", { conversationId: done.conversation_id });
+          chat().finish(assistantId, "done", { conversationId: done.conversation_id, turn: done.turn });
         },
         onError: (frame) => {
           conversation = frame.conversation_id;
           chat().finish(assistantId, "failed", {
             conversationId: frame.conversation_id,
+            turn: frame.turn,
             error: new ApiError(problemFrom(500, JSON.stringify({ title: "Answer failed", status: 500, detail: frame.detail }))),
           });
         },
@@ -88,14 +99,31 @@ export function ChatPage() {
 
   const stop = () => abort.current?.abort();
 
+  // Dictation through the browser's speech recognition, in the UI's language.
+  const dictation = useMemo(
+    () => (WebSpeechDictationAdapter.isSupported() ? new WebSpeechDictationAdapter({ language: locale }) : undefined),
+    [locale],
+  );
+  const runtime = useExternalStoreRuntime<ChatMessage>({
+    messages,
+    isRunning: live?.status === "streaming",
+    convertMessage: toThreadMessage,
+    onNew: async (message) => {
+      const text = sentText(message);
+      if (text) await send(text);
+    },
+    onCancel: async () => stop(),
+    // Ask again: the question before this answer, as a new turn.
+    onReload: async (parentId) => {
+      const question = messages.find((m) => m.id === parentId && m.role === "user");
+      if (question) await send(question.text);
+    },
+    adapters: { dictation },
+  });
+
   const newConversation = () => {
     if (live?.status !== "streaming") chat().clear(assistantId);
     navigate(`/chat/${assistantId}`);
-  };
-
-  const openCitation = (citations: Citation[]) => (n: number) => {
-    const c = citations.find((c) => c.number === n);
-    if (c) setSource(c);
   };
 
   if (assistant.error) return <ErrorMessage error={assistant.error} />;
@@ -134,77 +162,23 @@ export function ChatPage() {
             <Link to={`/assistants/${assistantId}`}><Settings2 /> {t("common.settings")}</Link>
           </Button>
         </header>
-        <div className="flex-1 overflow-y-auto px-6 py-4">
-          <div className="mx-auto flex max-w-3xl flex-col gap-5">
-            {detail.isPending && conversationId ? <Loading /> : null}
-            <ErrorMessage error={detail.error} />
-            {!conversationId && !live ? (
-              <EmptyState icon={MessageSquare} title={t("chat.emptyTitle")} hint={t("chat.emptyHint")} />
-            ) : null}
-            {history.map((turn) => (
-              <TurnView key={turn.number} question={turn.question} answer={turn.answer} citations={turn.citations} onOpen={setSource}>
-                {turn.outcome === "interrupted" ? <p className="text-xs text-amber-700">{t("chat.turnStopped")}</p> : null}
-                {turn.outcome === "failed" ? (
-                  <p className="text-xs text-red-700" role="alert">
-                    {t("chat.turnFailed")}
-                    {turn.failure_reason ? ` — ${turn.failure_reason}` : ""}
-                  </p>
-                ) : null}
-              </TurnView>
-            ))}
-            {live && liveShown ? (
-              <TurnView question={live.question} answer={live.answer} citations={live.citations} onOpen={setSource} streaming={live.status === "streaming"} onCite={openCitation(live.citations)}>
-                {live.status === "stopped" ? <p className="text-xs text-amber-700">{t("chat.turnStopped")}</p> : null}
-                {live.status === "failed" ? <ErrorMessage error={live.error} /> : null}
-              </TurnView>
-            ) : null}
-            <div ref={bottom} />
-          </div>
-        </div>
-        <div className="border-t border-slate-200 bg-slate-50 px-6 py-3">
-          <div className="mx-auto max-w-3xl">
-            <Composer streaming={live?.status === "streaming"} onSend={send} onStop={stop} />
-          </div>
-        </div>
+        <AssistantRuntimeProvider runtime={runtime}>
+          <SourceContext.Provider value={setSource}>
+            <Thread
+              before={
+                <>
+                  {detail.isPending && conversationId ? <Loading /> : null}
+                  <ErrorMessage error={detail.error} />
+                  {!conversationId && !live ? (
+                    <EmptyState icon={MessageSquare} title={t("chat.emptyTitle")} hint={t("chat.emptyHint")} />
+                  ) : null}
+                </>
+              }
+            />
+          </SourceContext.Provider>
+        </AssistantRuntimeProvider>
       </section>
       <SourceViewer citation={source} onClose={() => setSource(null)} />
     </div>
-  );
-}
-
-function TurnView({
-  question,
-  answer,
-  citations,
-  onOpen,
-  onCite,
-  streaming,
-  children,
-}: {
-  question: string;
-  answer: string;
-  citations: Citation[];
-  onOpen: (c: Citation) => void;
-  onCite?: (n: number) => void;
-  streaming?: boolean;
-  children?: React.ReactNode;
-}) {
-  const { t } = useI18n();
-  const cite = onCite ?? ((n: number) => {
-    const c = citations.find((c) => c.number === n);
-    if (c) onOpen(c);
-  });
-  return (
-    <article className="flex flex-col gap-2" data-testid="turn">
-      <div className="self-end rounded-lg bg-indigo-600 px-3 py-2 text-sm text-white" data-testid="question">
-        <p className="whitespace-pre-wrap">{question}</p>
-      </div>
-      <div className="rounded-lg border border-slate-200 bg-white px-4 py-3" aria-busy={streaming}>
-        {answer ? <Answer text={answer} onCite={cite} /> : streaming ? <p className="text-sm text-slate-500">{t("chat.thinking")}</p> : null}
-        {streaming ? <span className="ml-0.5 inline-block h-4 w-1.5 animate-pulse bg-indigo-500 align-middle" /> : null}
-        <CitationList citations={citations} onOpen={onOpen} />
-        {children}
-      </div>
-    </article>
   );
 }

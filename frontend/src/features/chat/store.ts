@@ -13,6 +13,8 @@ export interface LiveTurn {
   citations: Citation[];
   status: LiveStatus;
   conversationId?: string;
+  /** Its number in the conversation, once the server said it (`done` / `error`). */
+  turn?: number;
   /** Why it failed: the server's `error` frame detail, or the request's error. */
   error?: unknown;
 }
