@@ -25,6 +25,8 @@ use crate::routes::usage::{usage_now, QuotaUsage};
 const FAILURES_LISTED: i64 = 10;
 /// How far back failures are counted.
 const FAILURE_WINDOW_DAYS: i64 = 7;
+/// The span of the first-token latency, in hours.
+const FIRST_TOKEN_WINDOW_HOURS: i64 = 24;
 /// Assistants listed by use.
 const ASSISTANTS_LISTED: i64 = 5;
 
@@ -47,6 +49,19 @@ pub struct WorkspaceKpis {
     pub failures: FailureKpis,
     /// The live assistants asked the most this period, most asked first.
     pub top_assistants: Vec<AssistantUse>,
+    /// How fast answers started over the last day.
+    pub first_token: FirstTokenKpis,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FirstTokenKpis {
+    /// Hours counted back from now.
+    pub hours: i64,
+    /// Answers over those hours that sent a first token.
+    pub answers: i64,
+    /// The median wait for an answer's first token, in milliseconds, from
+    /// the answer's start on the server; absent without answers.
+    pub p50_ms: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -144,6 +159,12 @@ async fn workspace(
     let assistants =
         read::kpi::most_used_assistants(&state.pool, tenant, period.starts_at(), ASSISTANTS_LISTED)
             .await?;
+    let first_token = read::kpi::first_token_since(
+        &state.pool,
+        tenant,
+        now - Duration::hours(FIRST_TOKEN_WINDOW_HOURS),
+    )
+    .await?;
     Ok(WorkspaceKpis {
         documents: DocumentKpis {
             total: by_status.values().sum(),
@@ -172,6 +193,11 @@ async fn workspace(
                 messages: a.messages,
             })
             .collect(),
+        first_token: FirstTokenKpis {
+            hours: FIRST_TOKEN_WINDOW_HOURS,
+            answers: first_token.answers,
+            p50_ms: first_token.p50_ms.map(|ms| ms.round() as i64),
+        },
     })
 }
 

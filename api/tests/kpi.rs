@@ -60,7 +60,11 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
         collection = d["collection_id"].as_str().unwrap().to_owned();
     }
     let helper = assistant(&app, "kim", &[&collection]).await;
+    // Each answer's wait, as long as the whole request took: an upper bound
+    // of its time to first token.
+    let mut longest_ms = 0u128;
     for question in ["What is the GPL?", "Qu'est-ce que la Gazette ?"] {
+        let asked = std::time::Instant::now();
         let r = app
             .as_user("kim", Method::POST, &format!("/api/v1/chat/{helper}"))
             .header("x-ancre-tenant", &tenant)
@@ -69,6 +73,7 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
+        longest_ms = longest_ms.max(asked.elapsed().as_millis());
     }
 
     // A turn's tokens are recorded once it ends, after its answer: wait
@@ -128,6 +133,25 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
     assert_eq!(
         owner["workspace"]["top_assistants"],
         json!([{ "assistant_id": helper, "name": "Archivist", "messages": 2 }])
+    );
+
+    // Both answers' first tokens over the last day, the median within what
+    // the requests took.
+    let first_token = &owner["workspace"]["first_token"];
+    assert_eq!(
+        (
+            first_token["hours"].as_i64(),
+            first_token["answers"].as_i64()
+        ),
+        (Some(24), Some(2)),
+        "{first_token}"
+    );
+    let p50 = first_token["p50_ms"]
+        .as_i64()
+        .expect("a median with answers");
+    assert!(
+        (0..=longest_ms as i64).contains(&p50),
+        "{p50} ms, requests took at most {longest_ms} ms"
     );
 
     // Usage: as `/usage` says, and the chat messages as the ledger's lines add up.
@@ -207,6 +231,10 @@ async fn kpis_match_usage_documents_and_ledger_and_follow_the_role() {
     assert_eq!(theirs["workspace"]["documents"]["total"], 0);
     assert_eq!(theirs["workspace"]["failures"]["total"], 0);
     assert_eq!(theirs["workspace"]["top_assistants"], json!([]));
+    assert_eq!(
+        theirs["workspace"]["first_token"],
+        json!({ "hours": 24, "answers": 0, "p50_ms": null })
+    );
     assert_eq!(theirs["usage"]["chat_messages"], 0);
     assert_eq!(theirs["usage"]["pages_parsed"], 0);
     // Naming the first tenant does not lend its figures.

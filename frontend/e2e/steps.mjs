@@ -235,6 +235,8 @@ async function path({ browser, context, page, base, corpus, shots, waitFor, nang
   await page.getByText("No language model is answering").waitFor();
   assert.ok(Number(await cards.getByTestId("kpi-documents-total").innerText()) >= 100, "the workspace's documents are counted");
   await cards.getByTestId("kpi-quota-documents").getByText("100 / 100 · 100 %").waitFor();
+  // The chat's answers of this run started within the last day: their median wait is shown.
+  await cards.getByTestId("kpi-first-token").getByText(/^\d[\d,]* ms$/).waitFor();
   // The run's message is charged before the figures are read, but the
   // usage counters are a projection: the card shows the count with or
   // without it, the Usage page catches up.

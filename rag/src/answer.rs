@@ -154,6 +154,7 @@ impl Answerer {
         q: Question,
         events: &mpsc::Sender<T>,
     ) -> Answered {
+        let started = std::time::Instant::now();
         let language = self.language_of(&q.question);
         let model_id = q.settings.model.clone();
         let failed = |reason: String| Answered {
@@ -186,7 +187,7 @@ impl Answerer {
         };
         if sources.is_empty() {
             return self
-                .fixed_answer(nothing_found(language), &model_id, events)
+                .fixed_answer(nothing_found(language), &model_id, events, started)
                 .await;
         }
 
@@ -212,6 +213,7 @@ impl Answerer {
         };
 
         let mut filter = MarkerFilter::new(sources.len() as u32);
+        let mut first_token = None;
         let mut answer = String::new();
         let mut reported = None;
         let mut outcome = TurnOutcome::Complete;
@@ -233,6 +235,7 @@ impl Answerer {
                             outcome = TurnOutcome::Interrupted;
                             break;
                         }
+                        first_token.get_or_insert_with(|| elapsed_ms(started));
                         answer.push_str(&shown);
                     }
                     Some(Ok(Delta::Usage { tokens_in, tokens_out })) => {
@@ -255,6 +258,7 @@ impl Answerer {
                     .await
                     .is_ok()
             {
+                first_token.get_or_insert_with(|| elapsed_ms(started));
                 answer.push_str(&rest);
             }
         }
@@ -282,6 +286,7 @@ impl Answerer {
                 tokens_out,
                 chunks_retrieved: sources.len() as u32,
                 tokens_reserved: 0,
+                first_token_ms: first_token,
             },
             outcome,
         }
@@ -293,8 +298,10 @@ impl Answerer {
         text: &str,
         model: &str,
         events: &mpsc::Sender<T>,
+        started: std::time::Instant,
     ) -> Answered {
         let mut answer = String::new();
+        let mut first_token = None;
         let mut outcome = TurnOutcome::Complete;
         for piece in text.split_inclusive(char::is_whitespace) {
             if events
@@ -305,6 +312,7 @@ impl Answerer {
                 outcome = TurnOutcome::Interrupted;
                 break;
             }
+            first_token.get_or_insert_with(|| elapsed_ms(started));
             answer.push_str(piece);
         }
         if outcome == TurnOutcome::Complete {
@@ -316,6 +324,7 @@ impl Answerer {
                 tokens_out: self.tokens.count(&answer) as u64,
                 chunks_retrieved: 0,
                 tokens_reserved: 0,
+                first_token_ms: first_token,
             },
             answer,
             citations: vec![],
@@ -323,4 +332,9 @@ impl Answerer {
             outcome,
         }
     }
+}
+
+/// Milliseconds since `started`, for the time to the first token.
+fn elapsed_ms(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }

@@ -63,6 +63,11 @@ pub struct TurnUsage {
     /// before reservations existed: nothing to give back.
     #[serde(default)]
     pub tokens_reserved: u64,
+    /// Milliseconds from the answer's start to its first token sent to the
+    /// user; absent when none was sent (a failure before any) and from
+    /// turns recorded before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_token_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -82,8 +82,8 @@ impl Projector for ConversationsProjector {
                     "INSERT INTO rm_conversation_turns
                             (conversation_id, number, tenant_id, turn_id, question, answer, citations,
                              model, outcome, failure_reason, tokens_in, tokens_out, chunks_retrieved,
-                             created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                             created_at, first_token_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 )
                 .bind(conversation)
                 .bind(number as i32)
@@ -99,6 +99,7 @@ impl Projector for ConversationsProjector {
                 .bind(turn.usage.tokens_out as i64)
                 .bind(turn.usage.chunks_retrieved as i32)
                 .bind(at)
+                .bind(turn.usage.first_token_ms.map(|ms| ms as i64))
                 .execute(&mut *tx)
                 .await?;
             }

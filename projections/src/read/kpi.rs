@@ -124,3 +124,32 @@ pub async fn most_used_assistants(
         })
         .collect())
 }
+
+/// How fast answers started over a span: how many turns sent a first token,
+/// and the median wait for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FirstTokenView {
+    pub answers: i64,
+    /// `None` when no answer sent a token over the span.
+    pub p50_ms: Option<f64>,
+}
+
+/// The tenant's answers since `since` that sent a first token, and the
+/// median time to it.
+pub async fn first_token_since(
+    pool: &PgPool,
+    tenant: TenantId,
+    since: DateTime<Utc>,
+) -> Result<FirstTokenView, sqlx::Error> {
+    let (answers, p50_ms): (i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(first_token_ms),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY first_token_ms)
+           FROM rm_conversation_turns
+          WHERE tenant_id = $1 AND created_at >= $2 AND first_token_ms IS NOT NULL",
+    )
+    .bind(tenant.0)
+    .bind(since)
+    .fetch_one(pool)
+    .await?;
+    Ok(FirstTokenView { answers, p50_ms })
+}

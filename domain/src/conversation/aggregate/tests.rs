@@ -33,6 +33,7 @@ fn turn(n: u128, question: &str) -> Turn {
             tokens_out: 6,
             chunks_retrieved: 3,
             tokens_reserved: 0,
+            first_token_ms: Some(42),
         },
         outcome: TurnOutcome::Complete,
     }

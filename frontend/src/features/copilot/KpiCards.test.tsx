@@ -51,6 +51,7 @@ describe("the copilot's KPI cards", () => {
     );
     expect(within(failures).getByText(/protected by a password/)).toBeInTheDocument();
     expect(screen.getByTestId("kpi-assistants")).toHaveTextContent("Contracts12 messages");
+    expect(screen.getByTestId("kpi-first-token")).toHaveTextContent("Délai avant le premier mot (dernières 24 h)64 msmédiane sur 9 réponses");
     expect(screen.getByTestId("kpi-metric.pages_parsed")).toHaveTextContent(/1\s234/);
     expect(screen.getByTestId("kpi-quota-messages_per_month")).toHaveTextContent("13 / 100 · 13 %");
     expect(screen.getByRole("progressbar", { name: "les messages de ce mois-ci" })).toBeInTheDocument();

@@ -96,6 +96,21 @@ export function KpiCards({ kpis }: { kpis: Kpis }) {
               )}
             </CardContent>
           </Card>
+          <Card data-testid="kpi-first-token">
+            <CardHeader>
+              <CardTitle className="text-sm">{t("kpi.firstToken", { hours: workspace.first_token.hours })}</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {workspace.first_token.p50_ms == null ? (
+                <p className="text-sm text-slate-600">{t("kpi.noFirstToken", { hours: workspace.first_token.hours })}</p>
+              ) : (
+                <>
+                  <p className="text-2xl font-semibold">{t("kpi.firstTokenMedian", { ms: number(workspace.first_token.p50_ms) })}</p>
+                  <p className="text-xs text-slate-600">{t("kpi.firstTokenOver", { count: number(workspace.first_token.answers) })}</p>
+                </>
+              )}
+            </CardContent>
+          </Card>
         </>
       )}
       {usage && (
