@@ -28,6 +28,9 @@ use crate::{documents, Row};
 
 /// Passages an assistant retrieves, as the targets are set for.
 const TOP_K: u32 = 8;
+/// How deep the diagnostic search looks for the evidence page (the most an
+/// assistant may retrieve).
+const DIAGNOSTIC_TOP_K: u32 = 50;
 
 #[derive(Deserialize)]
 struct Question {
@@ -196,12 +199,31 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
     let (mut in_top_k, mut in_citations) = (0usize, 0usize);
     let (mut with_figure, mut figure_found) = (0usize, 0usize);
     let (mut excerpts, mut whole) = (0usize, 0usize);
+    // Diagnostics: where the evidence page ranks among the best 50, and how
+    // many of the top-k passages come from the asked filing at all.
+    let (mut in_top_50, mut from_filing) = (0usize, 0usize);
     for q in &questions {
         let search = format!("/api/v1/assistants/{assistant}/search");
         let body = serde_json::json!({ "question": q.question });
         let preview = documents::post_json(&http, &base, &search, &body).await?;
         let passages = preview["passages"].as_array().context("passages")?;
         let retrieved = q.any_on_evidence(passages, &ids);
+        let of_filing = passages
+            .iter()
+            .filter(|p| {
+                let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                file.is_some_and(|f| *f == q.document)
+            })
+            .count();
+        from_filing += of_filing;
+        let body = serde_json::json!({ "question": q.question, "top_k": DIAGNOSTIC_TOP_K });
+        let deep = documents::post_json(&http, &base, &search, &body).await?;
+        let deep = deep["passages"].as_array().context("passages")?;
+        let rank = deep
+            .iter()
+            .position(|p| q.any_on_evidence(std::slice::from_ref(p), &ids))
+            .map(|r| r + 1);
+        in_top_50 += usize::from(rank.is_some());
         let chat = format!("/api/v1/chat/{assistant}");
         let body = serde_json::json!({ "message": q.question });
         let chat = documents::post_json(&http, &base, &chat, &body).await?;
@@ -221,11 +243,13 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
         in_top_k += usize::from(retrieved);
         in_citations += usize::from(cited);
         println!(
-            "{} {:<30} top-{TOP_K}: {:<5} cited: {:<5} figure: {}",
+            "{} {:<30} top-{TOP_K}: {:<5} cited: {:<5} rank: {:<4} filing: {of_filing}/{} figure: {}",
             q.id,
             q.document,
             retrieved,
             cited,
+            rank.map_or("-".into(), |r| r.to_string()),
+            passages.len(),
             if gold.is_empty() {
                 "-".into()
             } else {
@@ -267,6 +291,16 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
         Row::info(
             format!("citations: excerpts that are whole units ({excerpts})"),
             share(whole, excerpts),
+            "",
+        ),
+        Row::info(
+            format!("citations: evidence page in top-{DIAGNOSTIC_TOP_K} (diagnostic)"),
+            share(in_top_50, asked),
+            "",
+        ),
+        Row::info(
+            format!("citations: top-{TOP_K} passages from the asked filing (diagnostic)"),
+            share(from_filing, asked * TOP_K as usize),
             "",
         ),
     ])

@@ -429,11 +429,13 @@ impl Quality<'_> {
                 let sources = self
                     .retriever
                     .search_with_vector(
-                        self.tenant,
-                        self.collections,
-                        text,
-                        vector.clone(),
-                        *weights,
+                        ancre_rag::Search {
+                            tenant: self.tenant,
+                            collections: self.collections,
+                            question: text,
+                            vector: vector.clone(),
+                            weights: *weights,
+                        },
                         50,
                     )
                     .await?;
@@ -621,11 +623,13 @@ async fn latency(
                         let started = Instant::now();
                         retriever
                             .search_with_vector(
-                                tenant,
-                                &[collection],
-                                &text,
-                                vector,
-                                FusionWeights::default(),
+                                ancre_rag::Search {
+                                    tenant,
+                                    collections: &[collection],
+                                    question: &text,
+                                    vector,
+                                    weights: FusionWeights::default(),
+                                },
                                 6,
                             )
                             .await?;

@@ -19,6 +19,8 @@
 
 pub mod answer;
 pub mod citations;
+pub mod document_focus;
+pub mod keyword_query;
 pub mod models;
 pub mod prompt;
 pub mod retrieval;
@@ -27,4 +29,4 @@ pub mod segment;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};
-pub use retrieval::{LegRank, PreviewHit, RetrievalError, Retriever, Source};
+pub use retrieval::{LegRank, PreviewHit, RetrievalError, Retriever, Search, Source};

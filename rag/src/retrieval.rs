@@ -63,10 +63,24 @@ pub enum RetrievalError {
     Database(#[from] sqlx::Error),
 }
 
+/// One search of a tenant's collections: the question, as text and as
+/// embedded, and how much each leg weighs.
+#[derive(Debug, Clone)]
+pub struct Search<'a> {
+    pub tenant: TenantId,
+    pub collections: &'a [CollectionId],
+    pub question: &'a str,
+    pub vector: Vec<f32>,
+    pub weights: FusionWeights,
+}
+
 /// Hits asked of the index beyond `top_k`, so that a few points of deleted
 /// documents (removed from the index a moment after the read models) do not
 /// leave an answer short of sources.
 pub const OVERFETCH: usize = 8;
+/// Candidates ranked per passage asked for, among which the documents a
+/// question names are brought forward.
+const FOCUS_DEPTH: usize = 3;
 
 #[derive(Clone)]
 pub struct Retriever {
@@ -135,8 +149,15 @@ impl Retriever {
             dense: settings.dense_weight,
             keyword: settings.keyword_weight(),
         };
+        let search = |vector: Vec<f32>, weights| Search {
+            tenant,
+            collections,
+            question,
+            vector,
+            weights,
+        };
         let sources = self
-            .search_with_vector(tenant, collections, question, vector.clone(), fused, limit)
+            .search_with_vector(search(vector.clone(), fused), limit)
             .await?;
         // Each leg alone, deeper than top-k so a fused source is usually found in it.
         let depth = limit * 4;
@@ -144,19 +165,8 @@ impl Retriever {
             dense,
             keyword: 1.0 - dense,
         };
-        let dense = self
-            .search_with_vector(
-                tenant,
-                collections,
-                question,
-                vector.clone(),
-                leg(1.0),
-                depth,
-            )
-            .await?;
-        let keyword = self
-            .search_with_vector(tenant, collections, question, vector, leg(0.0), depth)
-            .await?;
+        let dense = self.ranked(search(vector.clone(), leg(1.0)), depth).await?;
+        let keyword = self.ranked(search(vector, leg(0.0)), depth).await?;
         let place = |leg: &[Source], source: &Source| {
             leg.iter()
                 .find(|s| {
@@ -193,27 +203,49 @@ impl Retriever {
             // Not searched (weight 0), but the index checks its shape.
             vec![0.0; self.embedder.dimension()]
         };
-        self.search_with_vector(tenant, collections, question, vector, weights, limit)
-            .await
+        let search = Search {
+            tenant,
+            collections,
+            question,
+            vector,
+            weights,
+        };
+        self.search_with_vector(search, limit).await
     }
 
-    /// [`Retriever::search`] with the question already embedded (`vector`).
+    /// [`Retriever::search`] with the question already embedded (`vector`):
+    /// the fused ranking, deeper than `limit`, then the documents the
+    /// question names first ([`crate::document_focus`]).
     pub async fn search_with_vector(
         &self,
-        tenant: TenantId,
-        collections: &[CollectionId],
-        question: &str,
-        vector: Vec<f32>,
-        weights: FusionWeights,
+        search: Search<'_>,
         limit: usize,
     ) -> Result<Vec<Source>, RetrievalError> {
+        let question = search.question;
+        let candidates = self.ranked(search, limit * FOCUS_DEPTH).await?;
+        Ok(crate::document_focus::focus(question, candidates, limit))
+    }
+
+    /// The index's ranking alone: the best `limit` live passages.
+    async fn ranked(
+        &self,
+        search: Search<'_>,
+        limit: usize,
+    ) -> Result<Vec<Source>, RetrievalError> {
+        let Search {
+            tenant,
+            collections,
+            question,
+            vector,
+            weights,
+        } = search;
         if collections.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let query = SearchQuery {
             tenant: tenant.0,
             collections: Some(collections.iter().map(|c| c.0).collect()),
-            text: question.to_owned(),
+            text: crate::keyword_query::keyword_query(question),
             vector,
             limit: limit + OVERFETCH,
             weights,

@@ -1,0 +1,180 @@
+//! Questions that name a document favour it: "AMCOR's quick ratio in
+//! FY2023" is about `AMCOR_2023_10K.pdf`, however many other filings speak
+//! of quick ratios. Among the retrieved candidates, those whose document's
+//! name shares more of the question's distinctive words come first; ties
+//! (and questions naming no document) keep the fused order.
+//!
+//! A word is distinctive when some candidates' names have it and others do
+//! not: a word every candidate's name has ("report") tells nothing. Names
+//! are read as words ("AMCOR_2023_10K" → amcor, 2023, 10k; "2023Q2" → also
+//! 2023), and two adjacent question words also match a name's glued
+//! word ("American Express" → americanexpress).
+
+use std::collections::HashSet;
+
+use crate::Source;
+
+/// The lower-cased words of `text`, each letter/digit run of a mixed word
+/// as well ("2023q2" → 2023q2, 2023, q, 2).
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let word = word.to_lowercase();
+        out.push(word.clone());
+        let mut run = String::new();
+        let mut digits = None;
+        for c in word.chars() {
+            let is_digit = c.is_ascii_digit();
+            if digits.is_some_and(|d| d != is_digit) {
+                out.push(std::mem::take(&mut run));
+            }
+            digits = Some(is_digit);
+            run.push(c);
+        }
+        if run.len() < word.len() {
+            out.push(run);
+        }
+    }
+    out
+}
+
+/// The question's words, its fiscal years as plain years, and each pair of
+/// adjacent words glued.
+fn question_words(question: &str) -> HashSet<String> {
+    let plain: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut all: HashSet<String> = words(question).into_iter().collect();
+    for pair in plain.windows(2) {
+        all.insert(format!("{}{}", pair[0], pair[1]));
+    }
+    all.extend(crate::keyword_query::fiscal_years(&question.to_lowercase()));
+    all
+}
+
+/// A document name's words, its extension left out.
+fn name_words(title: &str) -> HashSet<String> {
+    let stem = title.rsplit_once('.').map_or(title, |(stem, _)| stem);
+    words(stem).into_iter().collect()
+}
+
+/// `candidates` (in fused order) reordered so that documents the question
+/// names come first, cut to `limit` and numbered from 1.
+pub fn focus(question: &str, candidates: Vec<Source>, limit: usize) -> Vec<Source> {
+    let asked = question_words(question);
+    let names: Vec<HashSet<String>> = candidates
+        .iter()
+        .map(|c| name_words(&c.passage.title))
+        .collect();
+    // Words that tell the candidates' documents apart.
+    let distinctive: HashSet<&String> = names
+        .iter()
+        .flatten()
+        .filter(|w| w.chars().count() >= 2 && asked.contains(*w))
+        .filter(|w| names.iter().any(|n| !n.contains(*w)))
+        .collect();
+    let mut ranked: Vec<(usize, Source)> = candidates
+        .into_iter()
+        .zip(&names)
+        .map(|(c, name)| (name.iter().filter(|w| distinctive.contains(w)).count(), c))
+        .collect();
+    // Stable: within a match count, the fused order stands.
+    ranked.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
+    ranked
+        .into_iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, (_, mut source))| {
+            source.number = i as u32 + 1;
+            source
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use ancre_domain::{CollectionId, DocumentId};
+    use ancre_projections::read::passages::PassageView;
+    use uuid::Uuid;
+
+    fn source(number: u32, title: &str) -> Source {
+        Source {
+            number,
+            passage: PassageView {
+                document_id: DocumentId(Uuid::from_u128(u128::from(number))),
+                collection_id: CollectionId(Uuid::nil()),
+                title: title.into(),
+                chunk_index: 0,
+                page: 1,
+                page_label: None,
+                heading_path: vec![],
+                char_start: 0,
+                char_end: 1,
+                token_count: 1,
+                text: "text".into(),
+            },
+            score: 1.0 / number as f32,
+        }
+    }
+
+    fn titles(sources: &[Source]) -> Vec<(u32, &str)> {
+        sources
+            .iter()
+            .map(|s| (s.number, s.passage.title.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_named_document_comes_first_and_ties_keep_the_fused_order() {
+        let candidates = vec![
+            source(1, "VERIZON_2022_10K.pdf"),
+            source(2, "AMERICANEXPRESS_2022_10K.pdf"),
+            source(3, "BOEING_2022_10K.pdf"),
+            source(4, "AMERICANEXPRESS_2022_10K.pdf"),
+            source(5, "AMCOR_2023_10K.pdf"),
+        ];
+        let focused = focus(
+            "Did American Express retain card members in 2022?",
+            candidates.clone(),
+            4,
+        );
+        assert_eq!(
+            titles(&focused),
+            [
+                (1, "AMERICANEXPRESS_2022_10K.pdf"),
+                (2, "AMERICANEXPRESS_2022_10K.pdf"),
+                (3, "VERIZON_2022_10K.pdf"),
+                (4, "BOEING_2022_10K.pdf"),
+            ]
+        );
+        // Naming no document (or only what every name has) changes nothing.
+        let same = focus("What is a 10K report?", candidates, 5);
+        assert_eq!(
+            titles(&same).iter().map(|t| t.1).collect::<Vec<_>>(),
+            [
+                "VERIZON_2022_10K.pdf",
+                "AMERICANEXPRESS_2022_10K.pdf",
+                "BOEING_2022_10K.pdf",
+                "AMERICANEXPRESS_2022_10K.pdf",
+                "AMCOR_2023_10K.pdf"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_and_questions_are_read_as_words() {
+        let name = name_words("Pfizer_2023Q2_10Q.pdf");
+        for w in ["pfizer", "2023q2", "2023", "10q"] {
+            assert!(name.contains(w), "{w} in {name:?}");
+        }
+        let asked = question_words("What did American Express report for FY2022?");
+        assert!(asked.contains("americanexpress") && asked.contains("2022"));
+    }
+}

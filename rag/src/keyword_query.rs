@@ -1,0 +1,146 @@
+//! What the keyword (BM25) leg searches for a question: the question, plus
+//! the words its documents would use where the question uses an analyst's.
+//!
+//! Financial questions name ratios and shorthands ("quick ratio", "PP&E",
+//! "FY2022") that filings rarely print: a filing prints the statement lines
+//! the ratio is computed from ("Total current assets", "Property, plant and
+//! equipment, net") and years as "2022" or "fiscal 2022". The keyword leg
+//! gets those words too, so the page holding the figures can rank; the
+//! dense leg reads the question as asked. Only the search changes: nothing
+//! here reaches the answer or the index (no reindex needed).
+
+/// Analyst terms (matched as whole words in the lower-cased question,
+/// accents kept) and the statement words that go with them, English and
+/// French. Only terms that mean one thing: a cue such as "acquired" or
+/// "retention" also occurs in medicine or law, where its expansion would
+/// be noise.
+const GLOSSARY: &[(&[&str], &str)] = &[
+    (
+        &["quick ratio", "acid test", "current ratio", "ratio de liquidité", "liquidité générale"],
+        "total current assets total current liabilities cash and cash equivalents receivables balance sheet \
+         actifs courants passifs courants trésorerie",
+    ),
+    (
+        &["gross margin", "gross margins", "marge brute"],
+        "gross profit cost of sales cost of products sold net sales revenues \
+         coût des ventes chiffre d'affaires",
+    ),
+    (
+        &["operating margin", "marge opérationnelle"],
+        "operating income total revenues operating expenses \
+         résultat opérationnel charges opérationnelles",
+    ),
+    (
+        &["effective tax rate", "taux effectif d'imposition", "taux d'imposition effectif"],
+        "effective tax rate provision for income taxes income before income taxes \
+         impôt sur le résultat",
+    ),
+    (
+        &["capital intensive", "capex", "capital expenditure", "capital expenditures"],
+        "capital expenditures purchases of property plant and equipment net cash used in investing activities \
+         acquisitions d'immobilisations",
+    ),
+    (
+        &["ppne", "pp&e", "ppe", "immobilisations corporelles"],
+        "property plant and equipment net accumulated depreciation",
+    ),
+    (
+        &["inventory turnover", "sold its inventory", "rotation des stocks"],
+        "inventories cost of products sold cost of sales",
+    ),
+];
+
+/// The keyword leg's query for `question`.
+pub fn keyword_query(question: &str) -> String {
+    let lower = question.to_lowercase();
+    let mut query = question.to_owned();
+    for (cues, words) in GLOSSARY {
+        if cues.iter().any(|cue| contains_phrase(&lower, cue)) {
+            query.push('\n');
+            query.push_str(words);
+        }
+    }
+    let years = fiscal_years(&lower);
+    if !years.is_empty() {
+        query.push('\n');
+        query.push_str(&years.join(" "));
+    }
+    query
+}
+
+/// Whether `cue` occurs in `text` as whole words ("ppe" is not in "appear").
+fn contains_phrase(text: &str, cue: &str) -> bool {
+    text.match_indices(cue).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + cue.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The years a question writes glued to a fiscal prefix or a quarter
+/// ("fy2022", "fy22", "q2'2023", "2023q2") as plain years ("2022", "2023"),
+/// which the keyword index only knows on their own.
+pub(crate) fn fiscal_years(lower: &str) -> Vec<String> {
+    let mut years = Vec::new();
+    for token in lower.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+        let token = token.replace('\'', "");
+        let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+        let letters = token.chars().any(|c| c.is_alphabetic());
+        if !letters || digits.is_empty() {
+            continue;
+        }
+        let fiscal = token.starts_with("fy");
+        let quarter = token.starts_with('q') || token.contains('q');
+        let year = match digits.len() {
+            // "fy22" → 2022
+            2 if fiscal => format!("20{digits}"),
+            4 if fiscal => digits,
+            // "q22023" (quarter 2 of 2023) or "2023q2"
+            5 if quarter => {
+                if token.starts_with('q') {
+                    digits[1..].to_owned()
+                } else {
+                    digits[..4].to_owned()
+                }
+            }
+            _ => continue,
+        };
+        if !years.contains(&year) {
+            years.push(year);
+        }
+    }
+    years
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fiscal_years_come_apart_from_their_prefixes() {
+        assert_eq!(
+            fiscal_years("between fy2023 and fy2022, or fy21?"),
+            ["2023", "2022", "2021"]
+        );
+        assert_eq!(fiscal_years("in q22023 and q2'2023"), ["2023"]);
+        assert_eq!(fiscal_years("pfizer 2023q2 10q"), ["2023"]);
+        assert!(fiscal_years("in 2022 the 10k said").is_empty());
+    }
+
+    #[test]
+    fn analyst_terms_bring_the_statement_words() {
+        let q = keyword_query("Has AMCOR's quick ratio improved between FY2023 and FY2022?");
+        assert!(q.starts_with("Has AMCOR's quick ratio improved"));
+        assert!(q.contains("total current assets"), "{q}");
+        assert!(q.ends_with("2023 2022"), "{q}");
+        let q = keyword_query("La marge brute a-t-elle progressé ?");
+        assert!(
+            q.contains("gross profit") && q.contains("coût des ventes"),
+            "{q}"
+        );
+        assert_eq!(keyword_query("Who founded Debian?"), "Who founded Debian?");
+        // Cues are whole words.
+        assert_eq!(keyword_query("Does it appear?"), "Does it appear?");
+        assert!(keyword_query("Did PPE grow?").contains("accumulated depreciation"));
+    }
+}
