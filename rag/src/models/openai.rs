@@ -14,7 +14,7 @@ use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    ChatCompletionStreamOptions, CreateChatCompletionRequest,
+    ChatCompletionResponseStream, ChatCompletionStreamOptions, CreateChatCompletionRequest,
 };
 use async_openai::Client;
 use async_trait::async_trait;
@@ -73,8 +73,27 @@ impl OpenAiChat {
         &self.config
     }
 
-    pub(crate) fn client(&self) -> &Client<OpenAIConfig> {
-        &self.client
+    /// Sends `body` as a stream capped at the deployment's answer length,
+    /// its usage reported at the end; an error if the endpoint does not
+    /// answer within the timeout.
+    pub(crate) async fn open_stream(
+        &self,
+        mut body: CreateChatCompletionRequest,
+    ) -> Result<ChatCompletionResponseStream, ChatError> {
+        body.max_completion_tokens = Some(self.config.max_tokens);
+        body.stream_options = Some(ChatCompletionStreamOptions {
+            include_usage: Some(true),
+            ..Default::default()
+        });
+        let (api_base, timeout) = (&self.config.api_base, self.config.timeout);
+        tokio::time::timeout(timeout, self.client.chat().create_stream(body))
+            .await
+            .map_err(|_| {
+                ChatError::Unavailable(format!(
+                    "the chat endpoint {api_base} did not answer within {timeout:?}"
+                ))
+            })?
+            .map_err(|e| classify(api_base, e))
     }
 
     /// Whether assistants may name `model` (the default is always allowed).
@@ -102,23 +121,11 @@ impl ChatModel for OpenAiChat {
                 .map(|m| message(m.role, m.content))
                 .collect(),
             temperature: Some(request.temperature),
-            max_completion_tokens: Some(self.config.max_tokens),
-            stream_options: Some(ChatCompletionStreamOptions {
-                include_usage: Some(true),
-                ..Default::default()
-            }),
             ..Default::default()
         };
         let api_base = self.config.api_base.clone();
         let timeout = self.config.timeout;
-        let stream = tokio::time::timeout(timeout, self.client.chat().create_stream(body))
-            .await
-            .map_err(|_| {
-                ChatError::Unavailable(format!(
-                    "the chat endpoint {api_base} did not answer within {timeout:?}"
-                ))
-            })?
-            .map_err(|e| classify(&api_base, e))?;
+        let stream = self.open_stream(body).await?;
         // One answer = its text pieces, then its usage; a silent endpoint
         // fails the answer after `timeout` instead of hanging the turn.
         let deltas = futures::stream::unfold(Some(stream), move |stream| {
@@ -127,12 +134,7 @@ impl ChatModel for OpenAiChat {
                 let mut stream = stream?;
                 loop {
                     let next = match tokio::time::timeout(timeout, stream.next()).await {
-                        Err(_) => {
-                            let error = ChatError::Unavailable(format!(
-                                "the chat endpoint {api_base} stopped answering for {timeout:?}"
-                            ));
-                            return Some((vec![Err(error)], None));
-                        }
+                        Err(_) => return Some((vec![Err(stalled(&api_base, timeout))], None)),
                         Ok(None) => return None,
                         Ok(Some(next)) => next,
                     };
@@ -162,6 +164,13 @@ impl ChatModel for OpenAiChat {
         .flat_map(futures::stream::iter);
         Ok(deltas.boxed())
     }
+}
+
+/// An endpoint silent for longer than `timeout` in the middle of an answer.
+pub(crate) fn stalled(api_base: &str, timeout: Duration) -> ChatError {
+    ChatError::Unavailable(format!(
+        "the chat endpoint {api_base} stopped answering for {timeout:?}"
+    ))
 }
 
 /// Which failures a user may retry, in words an operator can act on.

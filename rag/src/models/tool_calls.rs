@@ -11,13 +11,13 @@ use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestAssistantMessageContent,
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestToolMessage, ChatCompletionRequestToolMessageContent,
-    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool,
-    ChatCompletionTools, CreateChatCompletionRequest, FunctionCall, FunctionObject,
+    ChatCompletionRequestUserMessage, ChatCompletionTool, ChatCompletionTools,
+    CreateChatCompletionRequest, FunctionCall, FunctionObject,
 };
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::openai::{classify, OpenAiChat};
+use super::openai::{classify, stalled, OpenAiChat};
 use super::ChatError;
 
 /// A tool the model may call: its name, what it does (the model reads this
@@ -126,30 +126,14 @@ impl OpenAiChat {
                     })
                     .collect()
             }),
-            max_completion_tokens: Some(config.max_tokens),
-            stream_options: Some(ChatCompletionStreamOptions {
-                include_usage: Some(true),
-                ..Default::default()
-            }),
             ..Default::default()
         };
         let (api_base, timeout) = (config.api_base.as_str(), config.timeout);
-        let mut stream = tokio::time::timeout(timeout, self.client().chat().create_stream(body))
-            .await
-            .map_err(|_| {
-                ChatError::Unavailable(format!(
-                    "the chat endpoint {api_base} did not answer within {timeout:?}"
-                ))
-            })?
-            .map_err(|e| classify(api_base, e))?;
+        let mut stream = self.open_stream(body).await?;
         let mut reply = StepReply::default();
         loop {
             let chunk = match tokio::time::timeout(timeout, stream.next()).await {
-                Err(_) => {
-                    return Err(ChatError::Unavailable(format!(
-                        "the chat endpoint {api_base} stopped answering for {timeout:?}"
-                    )))
-                }
+                Err(_) => return Err(stalled(api_base, timeout)),
                 Ok(None) => break,
                 Ok(Some(chunk)) => chunk.map_err(|e| classify(api_base, e))?,
             };
