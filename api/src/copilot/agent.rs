@@ -14,6 +14,7 @@
 //! [`tools`]: super::tools
 
 use ancre_index::analyzer::{Analyzer, Language};
+use ancre_rag::models::tool_calls::{ToolCall, ToolSpec};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -22,10 +23,6 @@ use super::intent::{self, Intent};
 use super::{model_led, tools};
 use crate::app::AppState;
 use crate::auth::TenantContext;
-use crate::kpi::kpis;
-
-/// The tool whose result the web UI renders as KPI cards.
-pub const KPI_TOOL: &str = tools::SHOW_KPIS;
 
 /// A run's events and what it cost in chat-model tokens (recorded once the
 /// run is over).
@@ -77,72 +74,74 @@ async fn offline(
 ) -> bool {
     let intent = intent::route(question);
     if let Intent::Kpis(focus) = intent {
-        let figures = match kpis(state, ctx).await {
-            Ok(figures) => figures,
-            Err(e) => {
-                tracing::error!(error = %e, "copilot: reading the KPIs");
-                run.events.push(workspace_unreadable(language));
-                return false;
-            }
+        let call = ToolCall {
+            id: format!("call_{}", Uuid::new_v4().simple()),
+            name: tools::SHOW_KPIS.into(),
+            arguments: json!({ "focus": focus, "language": language_code(language) }).to_string(),
         };
-        let figures = serde_json::to_value(&figures).expect("KPIs serialise");
-        let arguments = json!({ "focus": focus, "language": language_code(language) });
-        let call_id = format!("call_{}", Uuid::new_v4().simple());
-        let state = json!({
-            "kpis": figures,
-            "focus": focus,
-            "language": language_code(language),
-        });
-        push_tool_call(
-            &mut run.events,
-            &call_id,
-            KPI_TOOL,
-            &arguments.to_string(),
-            &figures,
-            Some(state),
-        );
+        if call_tool(state, ctx, &tools::offered(ctx), language, &call, run)
+            .await
+            .is_none()
+        {
+            return false;
+        }
     }
     push_text(&mut run.events, intent::reply(intent, language));
     true
 }
 
-/// A tool call as AG-UI streams it: start, its arguments, end, its result,
-/// and the run's new state when the tool changed it (the KPIs shown).
-pub(super) fn push_tool_call(
-    events: &mut Vec<Event>,
-    call_id: &str,
-    name: &str,
-    arguments: &str,
-    result: &Value,
-    state: Option<Value>,
-) {
-    events.extend([
+/// Runs `call` for the caller (among the `offered` tools) and streams it as
+/// AG-UI does: start, its arguments, end, its result, and the run's new
+/// state when the tool showed the KPIs. The result, for the model; `None`
+/// once the run ended in `RUN_ERROR` (the workspace could not be read).
+pub(super) async fn call_tool(
+    state: &AppState,
+    ctx: &TenantContext,
+    offered: &[ToolSpec],
+    language: Language,
+    call: &ToolCall,
+    run: &mut Run,
+) -> Option<Value> {
+    let outcome = match tools::run(state, ctx, offered, &call.name, &call.arguments).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(error = %e, tool = %call.name, "copilot: a tool failed");
+            run.events.push(workspace_unreadable(language));
+            return None;
+        }
+    };
+    run.tokens_in += outcome.tokens_in;
+    run.tokens_out += outcome.tokens_out;
+    let arguments = if call.arguments.is_empty() {
+        "{}".to_owned()
+    } else {
+        call.arguments.clone()
+    };
+    run.events.extend([
         Event::ToolCallStart {
-            tool_call_id: call_id.to_owned(),
-            tool_call_name: name.to_owned(),
+            tool_call_id: call.id.clone(),
+            tool_call_name: call.name.clone(),
             parent_message_id: None,
         },
         Event::ToolCallArgs {
-            tool_call_id: call_id.to_owned(),
-            delta: if arguments.is_empty() {
-                "{}".to_owned()
-            } else {
-                arguments.to_owned()
-            },
+            tool_call_id: call.id.clone(),
+            delta: arguments,
         },
         Event::ToolCallEnd {
-            tool_call_id: call_id.to_owned(),
+            tool_call_id: call.id.clone(),
         },
         Event::ToolCallResult {
             message_id: Uuid::new_v4().to_string(),
-            tool_call_id: call_id.to_owned(),
-            content: result.to_string(),
+            tool_call_id: call.id.clone(),
+            content: outcome.content.to_string(),
             role: "tool".into(),
         },
     ]);
-    if let Some(snapshot) = state {
-        events.push(Event::StateSnapshot { snapshot });
+    if let Some(mut snapshot) = outcome.kpis {
+        snapshot["language"] = language_code(language).into();
+        run.events.push(Event::StateSnapshot { snapshot });
     }
+    Some(outcome.content)
 }
 
 /// An assistant text message, streamed by sentence as a model streams

@@ -12,7 +12,7 @@ use ancre_rag::models::openai::OpenAiChat;
 use ancre_rag::models::tool_calls::{StepMessage, ToolSpec};
 use ancre_rag::models::ChatError;
 
-use super::agent::{language_code, push_text, push_tool_call, workspace_unreadable, Run};
+use super::agent::{call_tool, push_text, workspace_unreadable, Run};
 use super::agui::{Event, RunAgentInput};
 use super::tools;
 use crate::app::AppState;
@@ -94,31 +94,12 @@ pub async fn run(
             calls: reply.calls.clone(),
         });
         for call in &reply.calls {
-            let outcome = match tools::run(state, ctx, &call.name, &call.arguments).await {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    tracing::error!(error = %e, tool = %call.name, "copilot: a tool failed");
-                    run.events.push(workspace_unreadable(language));
-                    return false;
-                }
+            let Some(result) = call_tool(state, ctx, &offered, language, call, run).await else {
+                return false;
             };
-            run.tokens_in += outcome.tokens_in;
-            run.tokens_out += outcome.tokens_out;
-            let state = outcome.kpis.map(|mut s| {
-                s["language"] = language_code(language).into();
-                s
-            });
-            push_tool_call(
-                &mut run.events,
-                &call.id,
-                &call.name,
-                &call.arguments,
-                &outcome.content,
-                state,
-            );
             messages.push(StepMessage::Tool {
                 call_id: call.id.clone(),
-                content: outcome.content.to_string(),
+                content: result.to_string(),
             });
         }
     }

@@ -138,16 +138,17 @@ struct AskArgs {
 }
 
 /// Runs the tool `name` with the model's `arguments` (JSON text) for
-/// `ctx`'s tenant. `Err` only when the workspace cannot be read: the run
-/// fails; anything the model got wrong is an `Ok` error result.
+/// `ctx`'s tenant, if it is among the `offered` ones ([`offered`]). `Err`
+/// only when the workspace cannot be read: the run fails; anything the
+/// model got wrong is an `Ok` error result.
 pub async fn run(
     state: &AppState,
     ctx: &TenantContext,
+    offered: &[ToolSpec],
     name: &str,
     arguments: &str,
 ) -> anyhow::Result<Outcome> {
-    let allowed = offered(ctx).iter().any(|t| t.name == name);
-    if !allowed {
+    if !offered.iter().any(|t| t.name == name) {
         return Ok(Outcome::error(format!("there is no tool {name:?}")));
     }
     let arguments = if arguments.trim().is_empty() {
