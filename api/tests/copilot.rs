@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use ancre_domain::usage::Metric;
 use ancre_testkit::openai::{Failure, FakeOpenAi};
-use ancre_testkit::openai_chat::Reply;
+use ancre_testkit::openai_chat::{self, Reply};
 use common::{
     body, collection, ingest, metric_used, openai_chat, prefill, problem, settled, upload_one,
     SseReader, TestApp,
@@ -388,6 +388,16 @@ async fn extractive_assistant(app: &TestApp, user: &str, name: &str, collection:
     body(r).await["id"].as_str().unwrap().to_owned()
 }
 
+/// The names of the tools a chat request offered the model.
+fn offered(request: &Value) -> Vec<&str> {
+    request["tools"]
+        .as_array()
+        .expect("tools offered")
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect()
+}
+
 /// The tool results of a run, by tool name, parsed.
 fn results_by_tool(events: &[Value]) -> Vec<(String, Value)> {
     let names: std::collections::HashMap<&str, &str> = events
@@ -530,13 +540,10 @@ async fn with_a_language_model_its_tool_calls_run_for_the_callers_tenant_only() 
     // then each call and its result, in the protocol's shapes.
     let requests = fake.chat_requests();
     assert_eq!(requests.len(), 3);
-    let offered: Vec<&str> = requests[0]["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["function"]["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(offered, ["show_kpis", "search_documents", "ask_assistant"]);
+    assert_eq!(
+        offered(&requests[0]),
+        ["show_kpis", "search_documents", "ask_assistant"]
+    );
     let system = requests[0]["messages"][0]["content"].as_str().unwrap();
     assert!(
         system.contains(&keeper) && !system.contains(&miller),
@@ -556,22 +563,13 @@ async fn with_a_language_model_its_tool_calls_run_for_the_callers_tenant_only() 
 
     // One message, and every token the model reported (plus what the
     // assistant's own answer counted), in ana's usage.
-    let words = |r: &Value| -> i64 {
-        r["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| {
-                m["content"]
-                    .as_str()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .count() as i64
-            })
-            .sum()
-    };
-    let tokens_in: i64 = requests.iter().map(words).sum();
-    let tokens_out = 2 * 10 + 2 * 10 + 2; // two calls, two calls, two pieces
+    let tokens_in: i64 = requests
+        .iter()
+        .map(|r| openai_chat::prompt_tokens(r) as i64)
+        .sum();
+    // Two calls, two calls, then two pieces of text.
+    let tokens_out =
+        (2 * openai_chat::TOKENS_PER_CALL + 2 * openai_chat::TOKENS_PER_CALL + 2) as i64;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let r = app
@@ -601,13 +599,7 @@ async fn with_a_language_model_its_tool_calls_run_for_the_callers_tenant_only() 
     let events = run(&app, "eve", &ana, "usage this month").await;
     assert_eq!(text(&events), "Here are your figures.");
     let requests = fake.chat_requests();
-    let offered: Vec<&str> = requests[3]["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["function"]["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(offered, ["show_kpis"]);
+    assert_eq!(offered(&requests[3]), ["show_kpis"]);
 
     // The model failing is the run's error, in the protocol's shape.
     fake.fail_next([Failure::context_length()]);

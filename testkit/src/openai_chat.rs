@@ -92,6 +92,37 @@ fn default_pieces(request: &Value) -> Vec<String> {
     answer.split_inclusive(' ').map(str::to_owned).collect()
 }
 
+/// What the fake reports a request's prompt cost: its messages' words.
+pub fn prompt_tokens(request: &Value) -> usize {
+    request["messages"].as_array().map_or(0, |messages| {
+        messages
+            .iter()
+            .map(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count()
+            })
+            .sum()
+    })
+}
+
+/// The completion tokens the fake reports for each tool call it makes.
+pub const TOKENS_PER_CALL: usize = 10;
+
+/// The last chunk of a stream with `stream_options.include_usage`: no
+/// choices, the usage.
+fn usage_chunk(id: &str, model: &str, prompt: usize, completion: usize) -> String {
+    let usage = json!({
+        "id": id, "object": "chat.completion.chunk", "created": 1_764_547_200u64,
+        "model": model, "choices": [],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                  "total_tokens": prompt + completion},
+    });
+    format!("data: {usage}\n\n")
+}
+
 fn chunk(id: &str, model: &str, delta: Value, finish: Option<&str>) -> String {
     let body = json!({
         "id": id, "object": "chat.completion.chunk", "created": 1_764_547_200u64, "model": model,
@@ -138,18 +169,7 @@ pub(crate) async fn chat_completions(
         );
     }
     let include_usage = request["stream_options"]["include_usage"] == true;
-    let prompt_tokens: usize = request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            m["content"]
-                .as_str()
-                .unwrap_or("")
-                .split_whitespace()
-                .count()
-        })
-        .sum();
+    let prompt_tokens = prompt_tokens(&request);
     let queued = state.shared.lock().unwrap().chat_replies.pop_front();
     if let Some(Reply::ToolCalls(calls)) = queued {
         if let Some((name, _)) = calls.iter().find(|(name, _)| !offered.contains(name)) {
@@ -189,14 +209,7 @@ pub(crate) async fn chat_completions(
         }
         all.push(chunk(id, &model, json!({}), Some("stop")));
         if include_usage {
-            let completion = pieces.len();
-            let usage = json!({
-                "id": id, "object": "chat.completion.chunk", "created": 1_764_547_200u64,
-                "model": model, "choices": [],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
-                          "total_tokens": prompt_tokens + completion},
-            });
-            all.push(format!("data: {usage}\n\n"));
+            all.push(usage_chunk(id, &model, prompt_tokens, pieces.len()));
         }
         all.push("data: [DONE]\n\n".to_owned());
         let content_frames = 1..=pieces.len();
@@ -324,7 +337,12 @@ fn tool_calls_stream(
             None,
         ));
         let arguments = arguments.to_string();
-        let (first, second) = arguments.split_at(arguments.len() / 2);
+        // Halfway, on a character boundary (arguments may be French).
+        let half = arguments
+            .char_indices()
+            .nth(arguments.chars().count() / 2)
+            .map_or(arguments.len(), |(at, _)| at);
+        let (first, second) = arguments.split_at(half);
         for piece in [first, second] {
             frames.push(chunk(
                 id,
@@ -336,14 +354,12 @@ fn tool_calls_stream(
     }
     frames.push(chunk(id, model, json!({}), Some("tool_calls")));
     if include_usage {
-        let completion = calls.len() * 10;
-        let usage = json!({
-            "id": id, "object": "chat.completion.chunk", "created": 1_764_547_200u64,
-            "model": model, "choices": [],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
-                      "total_tokens": prompt_tokens + completion},
-        });
-        frames.push(format!("data: {usage}\n\n"));
+        frames.push(usage_chunk(
+            id,
+            model,
+            prompt_tokens,
+            calls.len() * TOKENS_PER_CALL,
+        ));
     }
     frames.push("data: [DONE]\n\n".to_owned());
     (
