@@ -14,15 +14,24 @@
 //! - ingestion pages/s of the filings.
 //!
 //! `--citations-files A.pdf,B.pdf` keeps a subset (and its questions) for
-//! iterating: the whole set is ~1,200 pages to embed.
+//! iterating: the whole set is ~1,200 pages to embed. `--citations-keep DIR`
+//! keeps the ingested filings (database `ancre_bench_citations`, index and
+//! files in DIR) for the next run, which then only asks — for iterating on
+//! retrieval and answers, not on ingestion (delete DIR and the database after
+//! a change to parsing or chunking) — and writes each question's best 50
+//! passages to `DIR/passages.jsonl` for study.
 
 use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ancre_api::config::Config;
 use anyhow::Context as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use crate::{documents, Row};
 
@@ -139,7 +148,40 @@ pub fn is_whole_unit(excerpt: &str) -> bool {
     opens && closes
 }
 
-pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
+/// What a kept run leaves for the next: the collection and the documents
+/// already ingested in it, by file name.
+#[derive(Default, Serialize, Deserialize)]
+struct Kept {
+    collection: Option<String>,
+    documents: HashMap<String, String>,
+}
+
+/// The database the filings are kept in (made on the bench's server if
+/// missing), as a URL.
+async fn kept_database(url: &str) -> anyhow::Result<String> {
+    const NAME: &str = "ancre_bench_citations";
+    let mut conn = PgConnection::connect(url).await?;
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(NAME)
+        .fetch_optional(&mut conn)
+        .await?;
+    if exists.is_none() {
+        sqlx::query(&format!("CREATE DATABASE {NAME}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(url
+        .parse::<PgConnectOptions>()?
+        .database(NAME)
+        .to_url_lossy()
+        .to_string())
+}
+
+pub async fn run(
+    url: &str,
+    only_files: &[String],
+    keep: Option<&Path>,
+) -> anyhow::Result<Vec<Row>> {
     let dir = std::env::var("ANCRE_FINANCEBENCH_DIR")
         .unwrap_or_else(|_| "../shared/eval/financebench-dev".into());
     let questions: Vec<Question> = std::fs::read_to_string(format!("{dir}/questions.jsonl"))
@@ -161,7 +203,21 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
         .filter(|q| files.contains(&q.document))
         .collect();
 
-    let mut config = Config::for_database(url);
+    let mut config = match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+            let mut config = Config::for_database(&kept_database(url).await?);
+            config.data_dir = dir.to_owned();
+            config.index_dir = dir.join("index");
+            config
+        }
+        None => Config::for_database(url),
+    };
+    let state_file = keep.map(|dir| dir.join("state.json"));
+    let mut kept: Kept = match &state_file {
+        Some(f) if f.exists() => serde_json::from_slice(&std::fs::read(f)?)?,
+        _ => Kept::default(),
+    };
     config.dev_auth_bypass = true;
     config.pdf_worker = Some(
         std::env::var("ANCRE_PDF_WORKER")
@@ -173,24 +229,42 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
 
-    let collection = documents::collection(&http, &base, "financebench").await?;
+    let collection = match &kept.collection {
+        Some(id) => id.clone(),
+        None => documents::collection(&http, &base, "financebench").await?,
+    };
+    kept.collection = Some(collection.clone());
     let started = Instant::now();
     let mut ids: HashMap<String, String> = HashMap::new();
-    let mut pages = 0u64;
+    let mut ingested = Vec::new();
     for file in &files {
+        if let Some(id) = kept.documents.get(file) {
+            ids.insert(id.clone(), file.clone());
+            continue;
+        }
         let bytes = std::fs::read(format!("{dir}/pdfs/{file}"))?;
         let id = documents::upload(&http, &base, &collection, &[(file.clone(), bytes)])
             .await?
             .pop()
             .context("upload answer")?;
-        ids.insert(id, file.clone());
+        ids.insert(id.clone(), file.clone());
+        ingested.push((id, file.clone()));
     }
-    for id in ids.keys() {
+    let mut pages = 0u64;
+    for (id, file) in &ingested {
         let deadline = Instant::now() + Duration::from_secs(3600);
         let doc = documents::indexed(&http, &base, id, deadline).await?;
         pages += doc["pages"].as_u64().unwrap_or(0);
+        kept.documents.insert(file.clone(), id.clone());
     }
     let ingest_seconds = started.elapsed().as_secs_f64();
+    if let Some(f) = &state_file {
+        std::fs::write(f, serde_json::to_vec_pretty(&kept)?)?;
+    }
+    let mut study = match keep {
+        Some(dir) => Some(std::fs::File::create(dir.join("passages.jsonl"))?),
+        None => None,
+    };
 
     let retrieval = serde_json::json!({ "top_k": TOP_K });
     let assistant =
@@ -224,6 +298,20 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
             .position(|p| q.any_on_evidence(std::slice::from_ref(p), &ids))
             .map(|r| r + 1);
         in_top_50 += usize::from(rank.is_some());
+        if let Some(out) = &mut study {
+            let line = serde_json::json!({
+                "id": q.id, "question": q.question, "document": q.document,
+                "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
+                "passages": deep.iter().map(|p| {
+                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                    serde_json::json!({
+                        "file": file, "page": p["page"], "chunk": p["chunk_index"], "score": p["score"],
+                        "dense": p["dense"], "keyword": p["keyword"], "excerpt": p["excerpt"],
+                    })
+                }).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{line}")?;
+        }
         let chat = format!("/api/v1/chat/{assistant}");
         let body = serde_json::json!({ "message": q.question });
         let chat = documents::post_json(&http, &base, &chat, &body).await?;
@@ -261,15 +349,18 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
 
     let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
     let asked = questions.len();
-    Ok(vec![
-        Row::info(
+    let mut rows = Vec::new();
+    if !ingested.is_empty() {
+        rows.push(Row::info(
             format!(
                 "citations: ingestion pages/s ({pages} pages, {} filings)",
-                files.len()
+                ingested.len()
             ),
             pages as f64 / ingest_seconds,
             "p/s",
-        ),
+        ));
+    }
+    rows.extend([
         Row::target(
             format!("citations: evidence page in top-{TOP_K} ({asked} questions)"),
             share(in_top_k, asked),
@@ -303,7 +394,8 @@ pub async fn run(url: &str, only_files: &[String]) -> anyhow::Result<Vec<Row>> {
             share(from_filing, asked * TOP_K as usize),
             "",
         ),
-    ])
+    ]);
+    Ok(rows)
 }
 
 #[cfg(test)]

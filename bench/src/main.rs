@@ -43,6 +43,8 @@ struct Args {
     retrieval: retrieval::Options,
     /// `--citations-files`: the financebench filings kept (all when empty).
     citations_files: Vec<String>,
+    /// `--citations-keep DIR`: the filings stay ingested there between runs.
+    citations_keep: Option<std::path::PathBuf>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -58,6 +60,7 @@ fn args() -> anyhow::Result<Args> {
             vectors: retrieval::LatencyVectors::E5Like,
         },
         citations_files: vec![],
+        citations_keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +76,7 @@ fn args() -> anyhow::Result<Args> {
             "--citations-files" => {
                 args.citations_files = value.split(',').map(|s| s.trim().to_owned()).collect()
             }
+            "--citations-keep" => args.citations_keep = Some(value.into()),
             "--latency-sizes" => {
                 args.retrieval.sizes = value
                     .split(',')
@@ -81,7 +85,7 @@ fn args() -> anyhow::Result<Args> {
             }
             other => anyhow::bail!(
                 "unknown flag {other} (known: --out, --clients, --seconds, --only, --eval, \
-                 --eval-docs, --latency-sizes, --latency-vectors, --citations-files)"
+                 --eval-docs, --latency-sizes, --latency-vectors, --citations-files, --citations-keep)"
             ),
         }
     }
@@ -190,9 +194,9 @@ async fn main() -> anyhow::Result<()> {
                 .extend(retrieval::run(&url, &args.retrieval).await?);
         }
         if matches!(args.only.as_str(), "all" | "citations") {
-            report
-                .rows
-                .extend(citations::run(&url, &args.citations_files).await?);
+            report.rows.extend(
+                citations::run(&url, &args.citations_files, args.citations_keep.as_deref()).await?,
+            );
         }
         if args.only == "latency" {
             report
