@@ -196,6 +196,28 @@ async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
     for page in &parsed.pages {
         check_sections("BESTBUY_2023_10K", page);
     }
+
+    // A statement titled on three lines above its header: its rows still
+    // say which statement they are.
+    let parsed = sandbox
+        .parse(&corpus("../eval/financebench-dev/pdfs/PFIZER_2021_10K.pdf"))
+        .await
+        .unwrap();
+    let page = &parsed.pages[58];
+    let row = "Total current assets | 59,693 | 35,067";
+    let at = page.text[..page.text.find(row).expect(&page.text)]
+        .chars()
+        .count();
+    let table = page
+        .sections
+        .iter()
+        .find(|s| (s.char_start..s.char_end).contains(&at))
+        .expect("the row is in a section");
+    assert_eq!(
+        table.heading_path[0], "Consolidated Balance Sheets",
+        "{:?}",
+        table.heading_path
+    );
 }
 
 #[tokio::test]

@@ -338,6 +338,12 @@ fn assemble(lines: &[Line], blocks: &[std::ops::Range<usize>]) -> PageLayout {
 const MAX_TABLE_LABEL: usize = 150;
 /// Longest text taken as a table's title.
 const MAX_TITLE: usize = 100;
+/// Most title lines above a table's header. A statement is often titled on
+/// three ("Consolidated Balance Sheets", "Pfizer Inc. and Subsidiary
+/// Companies", "As of December 31,"): with two, its chunks lost the one
+/// line that says which statement they are, and a question about a balance
+/// sheet could not find it.
+const MAX_TITLE_LINES: usize = 4;
 
 /// Sections covering the page when it holds a table under a period header:
 /// each table (its title lines, header and rows) with `[title…, header]` as
@@ -380,10 +386,10 @@ fn table_sections(
         let floor = tables.last().map_or(0, |t| t.1 + 1);
         let mut first = header;
         let mut path = Vec::new();
-        // Up to two short lines above the header: "Consolidated Statements
-        // of Earnings", "$ in millions".
+        // Short lines above the header: "Consolidated Statements of
+        // Earnings", "$ in millions".
         while first > floor
-            && header - first < 2
+            && header - first < MAX_TITLE_LINES
             && !is_row(first - 1)
             && length(first - 1) <= MAX_TITLE
             && !block_text(first - 1).ends_with(['.', '!', '?'])
@@ -591,6 +597,33 @@ mod tests {
             assert_eq!(pair[0].char_end, pair[1].char_start);
         }
         assert_eq!(page.sections.last().unwrap().char_end, chars.len());
+    }
+
+    #[test]
+    fn a_statement_titled_on_three_lines_keeps_its_title() {
+        let mut g = Vec::new();
+        // Centred, as statements are titled: no line starts where another does.
+        write(&mut g, "Consolidated Balance Sheets", 80.0, 760.0);
+        write(&mut g, "Pfizer Inc. and Subsidiary Companies", 120.0, 745.0);
+        write(&mut g, "As of December 31,", 160.0, 730.0);
+        write(&mut g, "(MILLIONS)  2021  2020", 50.0, 715.0);
+        write(&mut g, "Total current assets  59,693  35,239", 50.0, 700.0);
+        let page = page_layout(&g).unwrap();
+        let table = page
+            .sections
+            .iter()
+            .find(|s| !s.heading_path.is_empty())
+            .expect("a table section");
+        assert_eq!(
+            table.heading_path,
+            [
+                "Consolidated Balance Sheets",
+                "Pfizer Inc. and Subsidiary Companies",
+                "As of December 31,",
+                "(MILLIONS) | 2021 | 2020"
+            ]
+        );
+        assert_eq!(table.char_start, 0, "the title opens the table's section");
     }
 
     #[test]
