@@ -109,3 +109,100 @@ async fn an_assistant_shows_what_it_would_retrieve_without_answering_or_charging
     problem(r, 404).await;
     let _ = tenant;
 }
+
+/// A report with a liquidity paragraph that talks about the quick ratio and
+/// the balance sheet that holds its figures.
+fn report(company: &str, assets: &str) -> String {
+    format!(
+        "# {company} 2022 annual report\n\n\
+         ## Liquidity\n\n\
+         The quick ratio of {company} and its liquidity are reviewed by the board every quarter; \
+         management expects the quick ratio to stay a priority.\n\n\
+         ## Liquidity risk\n\n\
+         Has the quick ratio of {company} improved in 2022? Analysts ask how our quick ratio \
+         compares with our peers, and we explain how current assets cover current liabilities.\n\n\
+         ## Outlook\n\n\
+         In 2022 {company} improved its cash management, and the quick ratio matters to our \
+         lenders as to our shareholders.\n\n\
+         ## Consolidated Balance Sheets\n\n\
+         | (in millions) | 2022 | 2021 |\n\
+         |---|---|---|\n\
+         | Cash and cash equivalents | 420 | 380 |\n\
+         | Total current assets | {assets} | 1,100 |\n\
+         | Total current liabilities | 800 | 900 |\n"
+    )
+}
+
+#[tokio::test]
+async fn a_ratio_question_brings_the_statement_of_the_named_company_first() {
+    let app = TestApp::start().await;
+    let owner = "owner_s";
+    app.tenant_of(owner, "Analysts").await;
+    app.tenant_of("owner_rival", "Rival").await;
+    // The same company's report in another tenant, with other figures.
+    for (user, assets) in [("owner_rival", "9,999"), (owner, "1,200")] {
+        let collection = common::collection(&app, user, "Filings").await;
+        let acme = report("Acme", assets);
+        let globex = report("Globex", "7,000");
+        let parts = [
+            ("acme_2022_report.md", acme.into_bytes()),
+            ("globex_2022_report.md", globex.into_bytes()),
+        ];
+        let r = common::upload(&app, user, &collection, &parts).await;
+        assert_eq!(r.status(), 202);
+        for d in body(r).await["documents"].as_array().unwrap() {
+            let settled = common::settled(&app, user, d["id"].as_str().unwrap()).await;
+            assert_eq!(settled["status"], "indexed");
+        }
+        if user != owner {
+            continue;
+        }
+        let assistant = common::assistant(&app, owner, &[&collection]).await;
+        let path = format!("/api/v1/assistants/{assistant}/search");
+        let r = app
+            .as_user(owner, Method::POST, &path)
+            .json(&json!({ "question": "Has Acme's quick ratio improved in 2022?", "top_k": 2 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let preview = body(r).await;
+        let passages = preview["passages"].as_array().unwrap();
+        // The paragraph says "quick ratio" twice; the balance sheet holds the
+        // figures, and comes first — Acme's, from this tenant's copy.
+        let first = &passages[0];
+        assert_eq!(first["filename"], "acme_2022_report.md", "{preview}");
+        let excerpt = first["excerpt"].as_str().unwrap();
+        assert!(
+            excerpt.contains("Total current assets") && excerpt.contains("1,200"),
+            "{preview}"
+        );
+        assert!(
+            passages.iter().any(|p| p["excerpt"]
+                .as_str()
+                .unwrap()
+                .contains("the quick ratio of Acme")),
+            "the narrative keeps its place: {preview}"
+        );
+        assert!(
+            !preview.to_string().contains("9,999"),
+            "another tenant's copy: {preview}"
+        );
+        // A question needing no statement keeps the fused order: the
+        // paragraph that answers it first.
+        let r = app
+            .as_user(owner, Method::POST, &path)
+            .json(&json!({ "question": "Who reviews Acme's liquidity?", "top_k": 4 }))
+            .send()
+            .await
+            .unwrap();
+        let preview = body(r).await;
+        assert!(
+            preview["passages"][0]["excerpt"]
+                .as_str()
+                .unwrap()
+                .contains("reviewed by the board"),
+            "{preview}"
+        );
+    }
+}

@@ -64,8 +64,8 @@ fn name_words(title: &str) -> HashSet<String> {
 }
 
 /// `candidates` (in fused order) reordered so that documents the question
-/// names come first, cut to `limit` and numbered from 1.
-pub fn focus(question: &str, candidates: Vec<Source>, limit: usize) -> Vec<Source> {
+/// names come first; numbers are left to the caller.
+pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
     let asked = question_words(question);
     let names: Vec<HashSet<String>> = candidates
         .iter()
@@ -85,15 +85,7 @@ pub fn focus(question: &str, candidates: Vec<Source>, limit: usize) -> Vec<Sourc
         .collect();
     // Stable: within a match count, the fused order stands.
     ranked.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
-    ranked
-        .into_iter()
-        .take(limit)
-        .enumerate()
-        .map(|(i, (_, mut source))| {
-            source.number = i as u32 + 1;
-            source
-        })
-        .collect()
+    ranked.into_iter().map(|(_, source)| source).collect()
 }
 
 #[cfg(test)]
@@ -143,19 +135,20 @@ mod tests {
         let focused = focus(
             "Did American Express retain card members in 2022?",
             candidates.clone(),
-            4,
         );
+        // Fused numbers shown: the named document's passages first, in fused order.
         assert_eq!(
             titles(&focused),
             [
-                (1, "AMERICANEXPRESS_2022_10K.pdf"),
                 (2, "AMERICANEXPRESS_2022_10K.pdf"),
-                (3, "VERIZON_2022_10K.pdf"),
-                (4, "BOEING_2022_10K.pdf"),
+                (4, "AMERICANEXPRESS_2022_10K.pdf"),
+                (1, "VERIZON_2022_10K.pdf"),
+                (3, "BOEING_2022_10K.pdf"),
+                (5, "AMCOR_2023_10K.pdf"),
             ]
         );
         // Naming no document (or only what every name has) changes nothing.
-        let same = focus("What is a 10K report?", candidates, 5);
+        let same = focus("What is a 10K report?", candidates);
         assert_eq!(
             titles(&same).iter().map(|t| t.1).collect::<Vec<_>>(),
             [

@@ -9,58 +9,107 @@
 //! dense leg reads the question as asked. Only the search changes: nothing
 //! here reaches the answer or the index (no reindex needed).
 
-/// Analyst terms (matched as whole words in the lower-cased question,
-/// accents kept) and the statement words that go with them, English and
-/// French. Only terms that mean one thing: a cue such as "acquired" or
-/// "retention" also occurs in medicine or law, where its expansion would
-/// be noise.
-const GLOSSARY: &[(&[&str], &str)] = &[
-    (
-        &["quick ratio", "acid test", "current ratio", "ratio de liquidité", "liquidité générale"],
-        "total current assets total current liabilities cash and cash equivalents receivables balance sheet \
-         actifs courants passifs courants trésorerie",
-    ),
-    (
-        &["gross margin", "gross margins", "marge brute"],
-        "gross profit cost of sales cost of products sold net sales revenues \
-         coût des ventes chiffre d'affaires",
-    ),
-    (
-        &["operating margin", "marge opérationnelle"],
-        "operating income total revenues operating expenses \
-         résultat opérationnel charges opérationnelles",
-    ),
-    (
-        &["effective tax rate", "taux effectif d'imposition", "taux d'imposition effectif"],
-        "effective tax rate provision for income taxes income before income taxes \
-         impôt sur le résultat",
-    ),
-    (
-        &["capital intensive", "capex", "capital expenditure", "capital expenditures"],
-        "capital expenditures purchases of property plant and equipment net cash used in investing activities \
-         acquisitions d'immobilisations",
-    ),
-    (
-        &["ppne", "pp&e", "ppe", "immobilisations corporelles"],
-        "property plant and equipment net accumulated depreciation",
-    ),
-    (
-        &["inventory turnover", "sold its inventory", "rotation des stocks"],
-        "inventories cost of products sold cost of sales",
-    ),
+use crate::statement_focus::Statement;
+
+/// An analyst's term: its cues (matched as whole words in the lower-cased
+/// question, accents kept), the statement words that go with it (English
+/// and French), and the financial statement that holds its figures.
+struct Term {
+    cues: &'static [&'static str],
+    words: &'static str,
+    statements: &'static [Statement],
+}
+
+use Statement::{BalanceSheet, CashFlows, IncomeStatement};
+
+/// Only terms that mean one thing: a cue such as "acquired" or "retention"
+/// also occurs in medicine or law, where its expansion would be noise.
+const GLOSSARY: &[Term] = &[
+    Term {
+        cues: &["quick ratio", "acid test", "current ratio", "ratio de liquidité", "liquidité générale"],
+        words: "total current assets total current liabilities cash and cash equivalents receivables balance sheet \
+                actifs courants passifs courants trésorerie",
+        statements: &[BalanceSheet],
+    },
+    Term {
+        cues: &["gross margin", "gross margins", "marge brute"],
+        words: "gross profit cost of sales cost of products sold net sales revenues \
+                coût des ventes chiffre d'affaires",
+        statements: &[IncomeStatement],
+    },
+    Term {
+        cues: &["operating margin", "marge opérationnelle"],
+        words: "operating income total revenues operating expenses \
+                résultat opérationnel charges opérationnelles",
+        statements: &[IncomeStatement],
+    },
+    Term {
+        cues: &["effective tax rate", "taux effectif d'imposition", "taux d'imposition effectif"],
+        words: "effective tax rate provision for income taxes income before income taxes \
+                impôt sur le résultat",
+        statements: &[IncomeStatement],
+    },
+    Term {
+        cues: &["capital intensive", "capex", "capital expenditure", "capital expenditures"],
+        words: "capital expenditures purchases of property plant and equipment net cash used in investing activities \
+                acquisitions d'immobilisations",
+        statements: &[CashFlows],
+    },
+    Term {
+        cues: &["ppne", "pp&e", "ppe", "immobilisations corporelles"],
+        words: "property plant and equipment net accumulated depreciation",
+        statements: &[BalanceSheet],
+    },
+    Term {
+        cues: &["inventory turnover", "sold its inventory", "rotation des stocks"],
+        words: "inventories cost of products sold cost of sales",
+        statements: &[BalanceSheet, IncomeStatement],
+    },
+    // A statement named as such: its title is already in the question.
+    Term {
+        cues: &["balance sheet", "bilan", "working capital", "fonds de roulement"],
+        words: "",
+        statements: &[BalanceSheet],
+    },
+    Term {
+        cues: &["income statement", "compte de résultat"],
+        words: "",
+        statements: &[IncomeStatement],
+    },
+    Term {
+        cues: &["cash flow statement", "statement of cash flows", "tableau des flux de trésorerie"],
+        words: "",
+        statements: &[CashFlows],
+    },
 ];
+
+/// The glossary's terms `question` uses.
+fn terms(question: &str) -> impl Iterator<Item = &'static Term> {
+    let lower = question.to_lowercase();
+    GLOSSARY
+        .iter()
+        .filter(move |t| t.cues.iter().any(|cue| contains_phrase(&lower, cue)))
+}
+
+/// The financial statements whose figures `question` asks about.
+pub fn statements_asked(question: &str) -> Vec<Statement> {
+    let mut asked = Vec::new();
+    for statement in terms(question).flat_map(|t| t.statements) {
+        if !asked.contains(statement) {
+            asked.push(*statement);
+        }
+    }
+    asked
+}
 
 /// The keyword leg's query for `question`.
 pub fn keyword_query(question: &str) -> String {
-    let lower = question.to_lowercase();
     let mut query = question.to_owned();
-    for (cues, words) in GLOSSARY {
-        if cues.iter().any(|cue| contains_phrase(&lower, cue)) {
-            query.push('\n');
-            query.push_str(words);
-        }
+    for term in terms(question).filter(|t| !t.words.is_empty()) {
+        query.push('\n');
+        query.push_str(term.words);
     }
-    let years = fiscal_years(&lower);
+    let years = fiscal_years(&question.to_lowercase());
     if !years.is_empty() {
         query.push('\n');
         query.push_str(&years.join(" "));
@@ -142,5 +191,27 @@ mod tests {
         // Cues are whole words.
         assert_eq!(keyword_query("Does it appear?"), "Does it appear?");
         assert!(keyword_query("Did PPE grow?").contains("accumulated depreciation"));
+        // A statement named adds no words: its title is the question's own.
+        assert_eq!(
+            keyword_query("What is the largest liability in the balance sheet?"),
+            "What is the largest liability in the balance sheet?"
+        );
+    }
+
+    #[test]
+    fn analyst_terms_name_the_statements_holding_their_figures() {
+        assert_eq!(
+            statements_asked("Has AMCOR's quick ratio improved?"),
+            [Statement::BalanceSheet]
+        );
+        assert_eq!(
+            statements_asked("Roughly how many times has JnJ sold its inventory in FY2022?"),
+            [Statement::BalanceSheet, Statement::IncomeStatement]
+        );
+        assert_eq!(
+            statements_asked("Quelle est la marge brute ?"),
+            [Statement::IncomeStatement]
+        );
+        assert!(statements_asked("Who are Boeing's primary customers?").is_empty());
     }
 }

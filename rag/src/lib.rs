@@ -26,6 +26,7 @@ pub mod prompt;
 pub mod retrieval;
 pub mod search_pool;
 pub mod segment;
+pub mod statement_focus;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};

@@ -80,7 +80,7 @@ pub struct Search<'a> {
 pub const OVERFETCH: usize = 8;
 /// Candidates ranked per passage asked for, among which the documents a
 /// question names are brought forward.
-const FOCUS_DEPTH: usize = 3;
+const FOCUS_DEPTH: usize = 6;
 
 #[derive(Clone)]
 pub struct Retriever {
@@ -215,15 +215,72 @@ impl Retriever {
 
     /// [`Retriever::search`] with the question already embedded (`vector`):
     /// the fused ranking, deeper than `limit`, then the documents the
-    /// question names first ([`crate::document_focus`]).
+    /// question names first ([`crate::document_focus`]) and, within the
+    /// leading one, the financial statement it asks about
+    /// ([`crate::statement_focus`]).
     pub async fn search_with_vector(
         &self,
         search: Search<'_>,
         limit: usize,
     ) -> Result<Vec<Source>, RetrievalError> {
-        let question = search.question;
+        let (question, tenant, collections) = (search.question, search.tenant, search.collections);
         let candidates = self.ranked(search, limit * FOCUS_DEPTH).await?;
-        Ok(crate::document_focus::focus(question, candidates, limit))
+        let candidates = crate::document_focus::focus(question, candidates);
+        let statement = self
+            .statement_passages(tenant, collections, question, &candidates, limit / 2)
+            .await?;
+        let candidates = crate::statement_focus::focus(statement, candidates, limit);
+        Ok(candidates
+            .into_iter()
+            .take(limit)
+            .enumerate()
+            .map(|(i, mut source)| {
+                source.number = i as u32 + 1;
+                source
+            })
+            .collect())
+    }
+
+    /// The passages of the financial statements `question` asks about
+    /// ([`crate::statement_focus`]) in the leading candidate's document, at
+    /// most `room`, shared among the statements asked; they rank with the
+    /// leading candidate's score. None for most questions (no statement
+    /// asked): no query then.
+    async fn statement_passages(
+        &self,
+        tenant: TenantId,
+        collections: &[CollectionId],
+        question: &str,
+        candidates: &[Source],
+        room: usize,
+    ) -> Result<Vec<Source>, RetrievalError> {
+        let asked = crate::keyword_query::statements_asked(question);
+        let Some(leading) = candidates.first() else {
+            return Ok(Vec::new());
+        };
+        if asked.is_empty() || room == 0 {
+            return Ok(Vec::new());
+        }
+        let each = (room / asked.len()).max(1);
+        let mut found = Vec::new();
+        for statement in asked {
+            let passages = read::passages::titled(
+                &self.pool,
+                tenant,
+                collections,
+                leading.passage.document_id,
+                statement.title_patterns(),
+                crate::statement_focus::CONSOLIDATED,
+                each,
+            )
+            .await?;
+            found.extend(passages.into_iter().map(|passage| Source {
+                number: 0,
+                passage,
+                score: leading.score,
+            }));
+        }
+        Ok(found)
     }
 
     /// The index's ranking alone: the best `limit` live passages.

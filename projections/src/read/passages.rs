@@ -54,3 +54,45 @@ pub async fn live(
     .fetch_all(pool)
     .await
 }
+
+/// The first `limit` chunks of `document` (one `tenant` may be shown from
+/// `collections`) under a heading that matches one of `titles` (SQL `LIKE`
+/// patterns over the lower-cased heading) — those whose heading also
+/// matches one of `preferred` first, then in document order. For a
+/// statement a question needs: "%balance sheet%", the consolidated one
+/// before a subsidiary's.
+pub async fn titled(
+    pool: &PgPool,
+    tenant: TenantId,
+    collections: &[CollectionId],
+    document: DocumentId,
+    titles: &[&str],
+    preferred: &[&str],
+    limit: usize,
+) -> Result<Vec<PassageView>, sqlx::Error> {
+    if collections.is_empty() || titles.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let collections: Vec<Uuid> = collections.iter().map(|c| c.0).collect();
+    sqlx::query_as(
+        "SELECT c.document_id, d.collection_id, d.filename AS title, c.chunk_index, c.page,
+                c.page_label, c.heading_path, c.char_start, c.char_end, c.token_count, c.text
+           FROM rm_chunks c
+           JOIN rm_documents d ON d.document_id = c.document_id AND d.tenant_id = c.tenant_id
+           JOIN rm_collections l ON l.collection_id = d.collection_id AND l.tenant_id = d.tenant_id
+          WHERE c.tenant_id = $1 AND d.collection_id = ANY($2) AND d.status = 'indexed'
+            AND c.document_id = $3
+            AND EXISTS (SELECT 1 FROM unnest(c.heading_path) h WHERE lower(h) LIKE ANY($4))
+          ORDER BY EXISTS (SELECT 1 FROM unnest(c.heading_path) h WHERE lower(h) LIKE ANY($5)) DESC,
+                   c.chunk_index
+          LIMIT $6",
+    )
+    .bind(tenant.0)
+    .bind(&collections)
+    .bind(document.0)
+    .bind(titles)
+    .bind(preferred)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await
+}
