@@ -19,7 +19,7 @@
 //! files in DIR) for the next run, which then only asks — for iterating on
 //! retrieval and answers, not on ingestion (delete DIR and the database after
 //! a change to parsing or chunking) — and writes each question's best 50
-//! passages to `DIR/passages.jsonl` for study.
+//! passages, answer and citations to `DIR/passages.jsonl` for study.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -298,20 +298,6 @@ pub async fn run(
             .position(|p| q.any_on_evidence(std::slice::from_ref(p), &ids))
             .map(|r| r + 1);
         in_top_50 += usize::from(rank.is_some());
-        if let Some(out) = &mut study {
-            let line = serde_json::json!({
-                "id": q.id, "question": q.question, "document": q.document,
-                "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
-                "passages": deep.iter().map(|p| {
-                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
-                    serde_json::json!({
-                        "file": file, "page": p["page"], "chunk": p["chunk_index"], "score": p["score"],
-                        "dense": p["dense"], "keyword": p["keyword"], "excerpt": p["excerpt"],
-                    })
-                }).collect::<Vec<_>>(),
-            });
-            writeln!(out, "{line}")?;
-        }
         let chat = format!("/api/v1/chat/{assistant}");
         let body = serde_json::json!({ "message": q.question });
         let chat = documents::post_json(&http, &base, &chat, &body).await?;
@@ -327,6 +313,21 @@ pub async fn run(
         if !gold.is_empty() {
             with_figure += 1;
             figure_found += usize::from(found);
+        }
+        if let Some(out) = &mut study {
+            let line = serde_json::json!({
+                "id": q.id, "question": q.question, "document": q.document,
+                "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
+                "answer": chat["answer"], "citations": citations,
+                "passages": deep.iter().map(|p| {
+                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                    serde_json::json!({
+                        "file": file, "page": p["page"], "chunk": p["chunk_index"], "score": p["score"],
+                        "dense": p["dense"], "keyword": p["keyword"], "excerpt": p["excerpt"],
+                    })
+                }).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{line}")?;
         }
         in_top_k += usize::from(retrieved);
         in_citations += usize::from(cited);

@@ -50,10 +50,18 @@ const GLOSSARY: &[Term] = &[
         statements: &[IncomeStatement],
     },
     Term {
-        cues: &["capital intensive", "capex", "capital expenditure", "capital expenditures"],
+        cues: &["capex", "capital expenditure", "capital expenditures"],
         words: "capital expenditures purchases of property plant and equipment net cash used in investing activities \
                 acquisitions d'immobilisations",
         statements: &[CashFlows],
+    },
+    // Capital intensity: fixed assets against total assets, and what
+    // keeping them costs each year.
+    Term {
+        cues: &["capital intensive", "capital intensity", "intensité capitalistique"],
+        words: "capital expenditures property plant and equipment net total assets \
+                immobilisations corporelles total de l'actif",
+        statements: &[BalanceSheet, CashFlows],
     },
     Term {
         cues: &["ppne", "pp&e", "ppe", "immobilisations corporelles"],
@@ -77,7 +85,18 @@ const GLOSSARY: &[Term] = &[
         statements: &[IncomeStatement],
     },
     Term {
-        cues: &["cash flow statement", "statement of cash flows", "tableau des flux de trésorerie"],
+        cues: &[
+            "cash flow statement",
+            "statement of cash flows",
+            "tableau des flux de trésorerie",
+            "free cash flow",
+            "operating activities",
+            "investing activities",
+            "financing activities",
+            "activités opérationnelles",
+            "activités d'investissement",
+            "activités de financement",
+        ],
         words: "",
         statements: &[CashFlows],
     },
@@ -211,6 +230,16 @@ mod tests {
         assert_eq!(
             statements_asked("Quelle est la marge brute ?"),
             [Statement::IncomeStatement]
+        );
+        assert_eq!(
+            statements_asked("Is Verizon a capital intensive business?"),
+            [Statement::BalanceSheet, Statement::CashFlows]
+        );
+        assert_eq!(
+            statements_asked(
+                "Among operations, investing, and financing activities, which brought in the most?"
+            ),
+            [Statement::CashFlows]
         );
         assert!(statements_asked("Who are Boeing's primary customers?").is_empty());
     }

@@ -134,7 +134,8 @@ struct Candidate<'a> {
     text: &'a str,
     /// A row's column header (the passage's table), shown with it.
     header: Option<&'a str>,
-    /// Question terms the unit shares, over the question's terms.
+    /// Question terms (and the statement words they stand for) the unit
+    /// shares, over the question's terms.
     shared: f32,
     is_row: bool,
     score: f32,
@@ -153,6 +154,15 @@ impl Extractive {
     /// after its label).
     async fn body(&self, request: &ChatRequest) -> String {
         let question = self.analyzer.query_terms(&request.question);
+        // The statement words an analyst's term stands for ("quick ratio" →
+        // current assets, current liabilities) count as the question's own:
+        // the rows that hold the figures share them, not the question's words.
+        let related: Vec<String> = self
+            .analyzer
+            .query_terms(&crate::keyword_query::keyword_query(&request.question))
+            .into_iter()
+            .filter(|t| !question.contains(t))
+            .collect();
         let mut candidates = Vec::new();
         for (rank, source) in request.sources.iter().enumerate() {
             let passage = &source.passage;
@@ -163,11 +173,16 @@ impl Extractive {
                 .map(String::as_str)
                 .filter(|h| h.contains(CELL_SEPARATOR));
             for (order, unit) in sentences(&passage.text).into_iter().enumerate() {
-                if !says_something(&unit) {
+                // A title or a column header says which table, not what it holds.
+                let a_heading = passage.heading_path.iter().any(|h| h.trim() == unit.text);
+                if !says_something(&unit) || a_heading {
                     continue;
                 }
                 let terms = self.analyzer.query_terms(unit.text);
-                let shared = terms.iter().filter(|t| question.contains(t)).count();
+                let shared = terms
+                    .iter()
+                    .filter(|t| question.contains(t) || related.contains(t))
+                    .count();
                 candidates.push(Candidate {
                     rank,
                     order,
@@ -193,7 +208,9 @@ impl Extractive {
         let mut chosen: Vec<&Candidate> = Vec::new();
         for c in &candidates {
             let from_source = chosen.iter().filter(|x| x.number == c.number).count();
-            if from_source < MAX_PER_SOURCE && chosen.len() < MAX_SENTENCES {
+            // Overlapping passages hold the same unit twice: quoted once.
+            let quoted = chosen.iter().any(|x| x.text == c.text);
+            if from_source < MAX_PER_SOURCE && chosen.len() < MAX_SENTENCES && !quoted {
                 chosen.push(c);
             }
         }
@@ -287,5 +304,82 @@ impl ChatModel for Extractive {
         Ok(futures::stream::once(async move { Ok(Delta::Text(head)) })
             .chain(body)
             .boxed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use ancre_domain::{CollectionId, DocumentId};
+    use ancre_projections::read::passages::PassageView;
+    use uuid::Uuid;
+
+    use crate::Source;
+
+    fn source(number: u32, heading: &[&str], text: &str) -> Source {
+        Source {
+            number,
+            passage: PassageView {
+                document_id: DocumentId(Uuid::nil()),
+                collection_id: CollectionId(Uuid::nil()),
+                title: "ACME_2023_10K.pdf".into(),
+                chunk_index: number as i32,
+                page: 52,
+                page_label: None,
+                heading_path: heading.iter().map(|h| h.to_string()).collect(),
+                char_start: 0,
+                char_end: text.chars().count() as i32,
+                token_count: 1,
+                text: text.into(),
+            },
+            score: 1.0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ratio_is_answered_by_the_rows_its_figures_are_on_each_quoted_once() {
+        let header = "As of June 30, | 2023 | 2022";
+        let title = "Consolidated Balance Sheets";
+        let sheet = format!(
+            "{title}\n{header}\nTotal current assets | 5,853 | 6,041\n\
+             Goodwill | 5,430 | 5,285\nTotal current liabilities | 4,691 | 5,308"
+        );
+        // The next passage overlaps the first by a row.
+        let overlap = "Total current liabilities | 4,691 | 5,308\nTotal equity | 4,026 | 4,082";
+        let request = ChatRequest {
+            model: "extractive".into(),
+            temperature: 0.0,
+            messages: vec![],
+            sources: vec![
+                source(1, &[title, header], &sheet),
+                source(2, &[title, header], overlap),
+                source(
+                    3,
+                    &[],
+                    "Analysts often look at the ratio of a company's debt.",
+                ),
+            ],
+            question: "Has Acme's quick ratio improved between FY2023 and FY2022?".into(),
+            language: Language::English,
+        };
+        let answer = Extractive::default().body(&request).await;
+        assert!(
+            answer.contains("Total current assets | 5,853 | 6,041"),
+            "{answer}"
+        );
+        assert!(
+            answer.contains("Total current liabilities | 4,691 | 5,308"),
+            "{answer}"
+        );
+        assert_eq!(
+            answer.matches("Total current liabilities").count(),
+            1,
+            "{answer}"
+        );
+        // The title and the column header are not answers.
+        assert!(!answer.contains(&format!("- {header}")), "{answer}");
+        assert!(!answer.contains(&format!("- {title}")), "{answer}");
+        assert!(!answer.contains("Goodwill"), "{answer}");
     }
 }
