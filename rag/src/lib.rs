@@ -22,6 +22,7 @@ pub mod citations;
 pub mod document_focus;
 pub mod keyword_query;
 pub mod models;
+pub mod page_spread;
 pub mod prompt;
 pub mod retrieval;
 pub mod search_pool;

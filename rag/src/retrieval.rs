@@ -217,7 +217,8 @@ impl Retriever {
     /// the fused ranking, deeper than `limit`, then the documents the
     /// question names first ([`crate::document_focus`]) and, within the
     /// leading one, the financial statement it asks about
-    /// ([`crate::statement_focus`]).
+    /// ([`crate::statement_focus`]); then one passage per page before a
+    /// page's second ([`crate::page_spread`]).
     pub async fn search_with_vector(
         &self,
         search: Search<'_>,
@@ -229,7 +230,9 @@ impl Retriever {
         let statement = self
             .statement_passages(tenant, collections, question, &candidates, limit / 2)
             .await?;
+        let looked_up = statement.len().min(limit / 2);
         let candidates = crate::statement_focus::focus(statement, candidates, limit);
+        let candidates = crate::page_spread::spread(candidates, looked_up);
         Ok(candidates
             .into_iter()
             .take(limit)
