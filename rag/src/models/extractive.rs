@@ -78,6 +78,22 @@ fn says_something(unit: &crate::segment::Sentence<'_>) -> bool {
         || unit.text.split_whitespace().count() >= 4
 }
 
+/// A page's running footer read as a row — "Verizon 2022 Annual Report on
+/// Form 10-K | 56": the last unit of a passage (the page's last line), its
+/// only figure a bare page number at the end. Not an answer.
+fn is_page_footer(unit: &crate::segment::Sentence<'_>, last: bool) -> bool {
+    if !last || unit.kind != UnitKind::Row {
+        return false;
+    }
+    let cells: Vec<&str> = unit.text.split(CELL_SEPARATOR).map(str::trim).collect();
+    let page_number = |c: &str| (1..=3).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit());
+    let figure =
+        |c: &str| c.chars().any(|d| d.is_ascii_digit()) && !c.chars().any(char::is_alphabetic);
+    cells.len() <= 3
+        && cells.last().is_some_and(|c| page_number(c))
+        && cells[..cells.len() - 1].iter().all(|c| !figure(c))
+}
+
 /// Whether `question` asks for a figure (a quantity, an amount, a rate).
 fn asks_for_figure(question: &str) -> bool {
     let q = question.to_lowercase();
@@ -172,10 +188,13 @@ impl Extractive {
                 .last()
                 .map(String::as_str)
                 .filter(|h| h.contains(CELL_SEPARATOR));
-            for (order, unit) in sentences(&passage.text).into_iter().enumerate() {
+            let units = sentences(&passage.text);
+            let count = units.len();
+            for (order, unit) in units.into_iter().enumerate() {
                 // A title or a column header says which table, not what it holds.
                 let a_heading = passage.heading_path.iter().any(|h| h.trim() == unit.text);
-                if !says_something(&unit) || a_heading {
+                if !says_something(&unit) || a_heading || is_page_footer(&unit, order + 1 == count)
+                {
                     continue;
                 }
                 let terms = self.analyzer.query_terms(unit.text);
@@ -337,6 +356,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_running_footer_is_not_a_row_to_quote() {
+        let unit = |text| crate::segment::sentences(text).pop().unwrap();
+        for footer in [
+            "Verizon 2022 Annual Report on Form 10-K | 56",
+            "Pfizer Inc. | 2021 Form 10-K | 53",
+        ] {
+            assert!(is_page_footer(&unit(footer), true), "{footer}");
+            // Only a page's last line is its footer.
+            assert!(!is_page_footer(&unit(footer), false), "{footer}");
+        }
+        for row in [
+            "Deferred tax assets | 134 | 130",
+            "Total revenues | 66,608 | 62,286 | 58,158",
+            "Boeing Capital interest expense | (28) | (32) | (43)",
+        ] {
+            assert!(!is_page_footer(&unit(row), true), "{row}");
+        }
+    }
+
     #[tokio::test]
     async fn a_ratio_is_answered_by_the_rows_its_figures_are_on_each_quoted_once() {
         let header = "As of June 30, | 2023 | 2022";
@@ -352,7 +391,11 @@ mod tests {
             temperature: 0.0,
             messages: vec![],
             sources: vec![
-                source(1, &[title, header], &sheet),
+                source(
+                    1,
+                    &[title, header],
+                    &format!("{sheet}\nAcme Annual Report on Form 10-K | 56"),
+                ),
                 source(2, &[title, header], overlap),
                 source(
                     3,
@@ -381,5 +424,6 @@ mod tests {
         assert!(!answer.contains(&format!("- {header}")), "{answer}");
         assert!(!answer.contains(&format!("- {title}")), "{answer}");
         assert!(!answer.contains("Goodwill"), "{answer}");
+        assert!(!answer.contains("Form 10-K"), "a page footer: {answer}");
     }
 }
