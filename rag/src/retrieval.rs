@@ -35,6 +35,15 @@ pub struct Source {
     pub score: f32,
 }
 
+impl Source {
+    /// Whether `other` is the same chunk of the same document (its number
+    /// and score may differ: another ranking's copy).
+    pub fn same_passage(&self, other: &Source) -> bool {
+        self.passage.document_id == other.passage.document_id
+            && self.passage.chunk_index == other.passage.chunk_index
+    }
+}
+
 /// A passage's place in one leg of the hybrid search alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LegRank {
@@ -169,10 +178,7 @@ impl Retriever {
         let keyword = self.ranked(search(vector, leg(0.0)), depth).await?;
         let place = |leg: &[Source], source: &Source| {
             leg.iter()
-                .find(|s| {
-                    s.passage.document_id == source.passage.document_id
-                        && s.passage.chunk_index == source.passage.chunk_index
-                })
+                .find(|s| s.same_passage(source))
                 .map(|s| LegRank {
                     rank: s.number,
                     score: s.score,
@@ -227,12 +233,12 @@ impl Retriever {
         let (question, tenant, collections) = (search.question, search.tenant, search.collections);
         let candidates = self.ranked(search, limit * FOCUS_DEPTH).await?;
         let candidates = crate::document_focus::focus(question, candidates);
+        let room = crate::statement_focus::room(limit);
         let statement = self
-            .statement_passages(tenant, collections, question, &candidates, limit / 2)
+            .statement_passages(tenant, collections, question, &candidates, room)
             .await?;
-        let looked_up = statement.len().min(limit / 2);
-        let candidates = crate::statement_focus::focus(statement, candidates, limit);
-        let candidates = crate::page_spread::spread(candidates, looked_up);
+        let (candidates, ahead) = crate::statement_focus::focus(statement, candidates, limit);
+        let candidates = crate::page_spread::spread(candidates, ahead);
         Ok(candidates
             .into_iter()
             .take(limit)

@@ -64,46 +64,47 @@ impl Statement {
 /// group's ("Balance Sheet for Obligor Group").
 pub const CONSOLIDATED: &[&str] = &["%consolidated%", "%consolidé%"];
 
+/// How many of `limit` passages a statement may take: half, so that the
+/// narrative around the figures still has room.
+pub fn room(limit: usize) -> usize {
+    limit / 2
+}
+
 /// `statement` (the passages of the statements asked, best first) ahead of
-/// `candidates`, at most `limit / 2` of them; a candidate already among
-/// them is not repeated. Numbers are left to the caller.
-pub fn focus(statement: Vec<Source>, candidates: Vec<Source>, limit: usize) -> Vec<Source> {
-    let mut first: Vec<Source> = statement.into_iter().take(limit / 2).collect();
-    let same = |a: &Source, b: &Source| {
-        a.passage.document_id == b.passage.document_id
-            && a.passage.chunk_index == b.passage.chunk_index
-    };
+/// `candidates`, at most [`room`]`(limit)` of them; a candidate already
+/// among them is not repeated. Also how many went ahead. Numbers are left
+/// to the caller.
+pub fn focus(
+    statement: Vec<Source>,
+    candidates: Vec<Source>,
+    limit: usize,
+) -> (Vec<Source>, usize) {
+    let mut first: Vec<Source> = statement.into_iter().take(room(limit)).collect();
+    let ahead = first.len();
     let rest: Vec<Source> = candidates
         .into_iter()
-        .filter(|c| !first.iter().any(|f| same(f, c)))
+        .filter(|c| !first.iter().any(|f| f.same_passage(c)))
         .collect();
     first.extend(rest);
-    first
+    (first, ahead)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use ancre_domain::{CollectionId, DocumentId};
     use ancre_projections::read::passages::PassageView;
-    use uuid::Uuid;
+
+    use crate::test_passage::passage;
 
     fn source(chunk: i32, heading: &[&str]) -> Source {
         Source {
             number: chunk as u32 + 1,
             passage: PassageView {
-                document_id: DocumentId(Uuid::nil()),
-                collection_id: CollectionId(Uuid::nil()),
                 title: "BOEING_2022_10K.pdf".into(),
                 chunk_index: chunk,
-                page: 1,
-                page_label: None,
                 heading_path: heading.iter().map(|h| h.to_string()).collect(),
-                char_start: 0,
-                char_end: 1,
-                token_count: 1,
-                text: "text".into(),
+                ..passage()
             },
             score: 1.0,
         }
@@ -127,11 +128,14 @@ mod tests {
             source(5, &[income]),
             source(6, &[income]),
         ];
-        let focused = focus(statement, candidates.clone(), 4);
+        let (focused, ahead) = focus(statement, candidates.clone(), 4);
         // Two of the three (half of four), the candidate not repeated.
         assert_eq!(chunks(&focused), [4, 5, 0, 1, 3]);
+        assert_eq!(ahead, 2);
         // No statement: the order stands.
-        assert_eq!(chunks(&focus(vec![], candidates, 4)), [0, 1, 4, 3]);
+        let (same, ahead) = focus(vec![], candidates, 4);
+        assert_eq!(chunks(&same), [0, 1, 4, 3]);
+        assert_eq!(ahead, 0);
     }
 
     #[test]
