@@ -92,25 +92,17 @@ pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
 mod tests {
     use super::*;
 
-    use ancre_domain::{CollectionId, DocumentId};
     use ancre_projections::read::passages::PassageView;
-    use uuid::Uuid;
+
+    use crate::test_passage::{document, passage};
 
     fn source(number: u32, title: &str) -> Source {
         Source {
             number,
             passage: PassageView {
-                document_id: DocumentId(Uuid::from_u128(u128::from(number))),
-                collection_id: CollectionId(Uuid::nil()),
+                document_id: document(u128::from(number)),
                 title: title.into(),
-                chunk_index: 0,
-                page: 1,
-                page_label: None,
-                heading_path: vec![],
-                char_start: 0,
-                char_end: 1,
-                token_count: 1,
-                text: "text".into(),
+                ..passage()
             },
             score: 1.0 / number as f32,
         }

@@ -28,6 +28,8 @@ pub mod retrieval;
 pub mod search_pool;
 pub mod segment;
 pub mod statement_focus;
+#[cfg(test)]
+mod test_passage;
 
 pub use ancre_index::analyzer::Language;
 pub use answer::{Answered, Answerer, ChatEvent, Question};

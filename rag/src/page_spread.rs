@@ -55,25 +55,18 @@ pub fn spread(candidates: Vec<Source>, kept: usize) -> Vec<Source> {
 mod tests {
     use super::*;
 
-    use ancre_domain::{CollectionId, DocumentId};
     use ancre_projections::read::passages::PassageView;
-    use uuid::Uuid;
+
+    use crate::test_passage::passage;
 
     fn source(document: u128, page: i32, chunk: i32) -> Source {
         Source {
             number: 0,
             passage: PassageView {
-                document_id: DocumentId(Uuid::from_u128(document)),
-                collection_id: CollectionId(Uuid::nil()),
-                title: "report.pdf".into(),
+                document_id: crate::test_passage::document(document),
                 chunk_index: chunk,
                 page,
-                page_label: None,
-                heading_path: vec![],
-                char_start: 0,
-                char_end: 1,
-                token_count: 1,
-                text: "text".into(),
+                ..passage()
             },
             score: 1.0,
         }

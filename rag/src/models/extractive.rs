@@ -330,27 +330,22 @@ impl ChatModel for Extractive {
 mod tests {
     use super::*;
 
-    use ancre_domain::{CollectionId, DocumentId};
     use ancre_projections::read::passages::PassageView;
-    use uuid::Uuid;
 
+    use crate::test_passage::passage;
     use crate::Source;
 
     fn source(number: u32, heading: &[&str], text: &str) -> Source {
         Source {
             number,
             passage: PassageView {
-                document_id: DocumentId(Uuid::nil()),
-                collection_id: CollectionId(Uuid::nil()),
                 title: "ACME_2023_10K.pdf".into(),
                 chunk_index: number as i32,
                 page: 52,
-                page_label: None,
                 heading_path: heading.iter().map(|h| h.to_string()).collect(),
-                char_start: 0,
                 char_end: text.chars().count() as i32,
-                token_count: 1,
                 text: text.into(),
+                ..passage()
             },
             score: 1.0,
         }
