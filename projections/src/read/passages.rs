@@ -24,6 +24,27 @@ pub struct PassageView {
     pub text: String,
 }
 
+/// A query for the chunks `$1` (tenant) may be shown from `$2` (its
+/// collections) — of an indexed document in a live collection of the
+/// tenant — as [`PassageView`]s: the one visibility rule every passage
+/// query keeps. `$from` names the chunks `c` (joined to whatever selects
+/// them), `$rest` adds conditions and order.
+macro_rules! visible_passages {
+    ($from:literal, $rest:literal) => {
+        concat!(
+            "SELECT c.document_id, d.collection_id, d.filename AS title, c.chunk_index, c.page,
+                    c.page_label, c.heading_path, c.char_start, c.char_end, c.token_count, c.text
+               FROM ",
+            $from,
+            "
+               JOIN rm_documents d ON d.document_id = c.document_id AND d.tenant_id = c.tenant_id
+               JOIN rm_collections l ON l.collection_id = d.collection_id AND l.tenant_id = d.tenant_id
+              WHERE c.tenant_id = $1 AND d.collection_id = ANY($2) AND d.status = 'indexed' ",
+            $rest
+        )
+    };
+}
+
 /// The chunks among `keys` (document, chunk index) that `tenant` may be shown
 /// from `collections`, in no particular order.
 pub async fn live(
@@ -38,15 +59,11 @@ pub async fn live(
     let collections: Vec<Uuid> = collections.iter().map(|c| c.0).collect();
     let documents: Vec<Uuid> = keys.iter().map(|(d, _)| d.0).collect();
     let chunks: Vec<i32> = keys.iter().map(|(_, c)| *c as i32).collect();
-    sqlx::query_as(
-        "SELECT c.document_id, d.collection_id, d.filename AS title, c.chunk_index, c.page,
-                c.page_label, c.heading_path, c.char_start, c.char_end, c.token_count, c.text
-           FROM unnest($3::uuid[], $4::int[]) AS k(document_id, chunk_index)
-           JOIN rm_chunks c ON c.document_id = k.document_id AND c.chunk_index = k.chunk_index
-           JOIN rm_documents d ON d.document_id = c.document_id AND d.tenant_id = c.tenant_id
-           JOIN rm_collections l ON l.collection_id = d.collection_id AND l.tenant_id = d.tenant_id
-          WHERE c.tenant_id = $1 AND d.collection_id = ANY($2) AND d.status = 'indexed'",
-    )
+    sqlx::query_as(visible_passages!(
+        "unnest($3::uuid[], $4::int[]) AS k(document_id, chunk_index)
+           JOIN rm_chunks c ON c.document_id = k.document_id AND c.chunk_index = k.chunk_index",
+        ""
+    ))
     .bind(tenant.0)
     .bind(&collections)
     .bind(&documents)
@@ -74,19 +91,14 @@ pub async fn titled(
         return Ok(Vec::new());
     }
     let collections: Vec<Uuid> = collections.iter().map(|c| c.0).collect();
-    sqlx::query_as(
-        "SELECT c.document_id, d.collection_id, d.filename AS title, c.chunk_index, c.page,
-                c.page_label, c.heading_path, c.char_start, c.char_end, c.token_count, c.text
-           FROM rm_chunks c
-           JOIN rm_documents d ON d.document_id = c.document_id AND d.tenant_id = c.tenant_id
-           JOIN rm_collections l ON l.collection_id = d.collection_id AND l.tenant_id = d.tenant_id
-          WHERE c.tenant_id = $1 AND d.collection_id = ANY($2) AND d.status = 'indexed'
-            AND c.document_id = $3
+    sqlx::query_as(visible_passages!(
+        "rm_chunks c",
+        "AND c.document_id = $3
             AND EXISTS (SELECT 1 FROM unnest(c.heading_path) h WHERE lower(h) LIKE ANY($4))
           ORDER BY EXISTS (SELECT 1 FROM unnest(c.heading_path) h WHERE lower(h) LIKE ANY($5)) DESC,
                    c.chunk_index
-          LIMIT $6",
-    )
+          LIMIT $6"
+    ))
     .bind(tenant.0)
     .bind(&collections)
     .bind(document.0)
