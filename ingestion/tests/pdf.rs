@@ -126,6 +126,21 @@ fn lines(page: &Page) -> Vec<&str> {
     page.text.lines().collect()
 }
 
+/// The heading path of the section holding `row` (which must be on the page).
+fn heading_of<'a>(page: &'a Page, row: &str) -> &'a [String] {
+    let found = page
+        .text
+        .find(row)
+        .unwrap_or_else(|| panic!("{row} in {}", page.text));
+    let at = page.text[..found].chars().count();
+    &page
+        .sections
+        .iter()
+        .find(|s| (s.char_start..s.char_end).contains(&at))
+        .expect("the row is in a section")
+        .heading_path
+}
+
 #[tokio::test]
 async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
     let sandbox = sandbox();
@@ -165,14 +180,8 @@ async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
                    non-cash capital expenditures | (930) | (737) | (713)";
     assert!(lines(page).contains(&row), "{}", page.text);
     assert!(lines(page).contains(&wrapped), "{}", page.text);
-    let at = page.text[..page.text.find(row).unwrap()].chars().count();
-    let table = page
-        .sections
-        .iter()
-        .find(|s| (s.char_start..s.char_end).contains(&at))
-        .expect("the row is in a section");
     assert_eq!(
-        table.heading_path,
+        heading_of(page, row),
         [
             "Consolidated Statements of Cash Flows",
             "$ in millions",
@@ -205,19 +214,8 @@ async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
         .unwrap();
     let page = &parsed.pages[58];
     let row = "Total current assets | 59,693 | 35,067";
-    let at = page.text[..page.text.find(row).expect(&page.text)]
-        .chars()
-        .count();
-    let table = page
-        .sections
-        .iter()
-        .find(|s| (s.char_start..s.char_end).contains(&at))
-        .expect("the row is in a section");
-    assert_eq!(
-        table.heading_path[0], "Consolidated Balance Sheets",
-        "{:?}",
-        table.heading_path
-    );
+    let heading = heading_of(page, row);
+    assert_eq!(heading[0], "Consolidated Balance Sheets", "{heading:?}");
 }
 
 #[tokio::test]
