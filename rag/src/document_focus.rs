@@ -8,7 +8,9 @@
 //! not: a word every candidate's name has ("report") tells nothing. Names
 //! are read as words ("AMCOR_2023_10K" → amcor, 2023, 10k; "2023Q2" → also
 //! 2023), and two adjacent question words also match a name's glued
-//! word ("American Express" → americanexpress).
+//! word ("American Express" → americanexpress). A name of several words
+//! also answers to its initials, as people abbreviate companies: "JnJ" or
+//! "J&J" is `JOHNSON_JOHNSON_2022_10K.pdf`.
 
 use std::collections::HashSet;
 
@@ -41,26 +43,51 @@ fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// The question's words, its fiscal years as plain years, and each pair of
-/// adjacent words glued.
+/// The capitals of a mixed-case abbreviation, lower-cased: "JnJ" → jj,
+/// "AmEx" → ae; `None` for a word in one case ("AMCOR", "packaging").
+fn abbreviation(word: &str) -> Option<String> {
+    let letters = word.chars().all(char::is_alphabetic);
+    let capitals: String = word.chars().filter(|c| c.is_uppercase()).collect();
+    let mixed = word.chars().any(char::is_lowercase);
+    (letters && mixed && capitals.chars().count() >= 2).then(|| capitals.to_lowercase())
+}
+
+/// The question's words, its fiscal years as plain years, each pair of
+/// adjacent words glued ("J&J" → jj too), and its abbreviations' capitals.
 fn question_words(question: &str) -> HashSet<String> {
-    let plain: Vec<String> = question
+    let raw: Vec<&str> = question
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
         .collect();
+    let plain: Vec<String> = raw.iter().map(|w| w.to_lowercase()).collect();
     let mut all: HashSet<String> = words(question).into_iter().collect();
     for pair in plain.windows(2) {
         all.insert(format!("{}{}", pair[0], pair[1]));
     }
+    all.extend(raw.iter().filter_map(|w| abbreviation(w)));
     all.extend(crate::keyword_query::fiscal_years(&question.to_lowercase()));
     all
 }
 
-/// A document name's words, its extension left out.
+/// A document name's words, its extension left out, and the initials of
+/// its words of letters when it has several (`JOHNSON_JOHNSON` → jj).
 fn name_words(title: &str) -> HashSet<String> {
     let stem = title.rsplit_once('.').map_or(title, |(stem, _)| stem);
-    words(stem).into_iter().collect()
+    let mut all: HashSet<String> = words(stem).into_iter().collect();
+    let lettered: Vec<&str> = stem
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && w.chars().all(char::is_alphabetic))
+        .collect();
+    if lettered.len() >= 2 {
+        all.insert(
+            lettered
+                .iter()
+                .filter_map(|w| w.chars().next())
+                .flat_map(char::to_lowercase)
+                .collect(),
+        );
+    }
+    all
 }
 
 /// `candidates` (in fused order) reordered so that documents the question
@@ -161,5 +188,30 @@ mod tests {
         }
         let asked = question_words("What did American Express report for FY2022?");
         assert!(asked.contains("americanexpress") && asked.contains("2022"));
+    }
+
+    #[test]
+    fn a_company_abbreviated_by_its_initials_is_named() {
+        assert!(name_words("JOHNSON_JOHNSON_2022_10K.pdf").contains("jj"));
+        // One word of letters has no initials to go by.
+        assert!(!name_words("AMCOR_2023_10K.pdf").contains("a"));
+        for question in [
+            "Are JnJ's FY2022 financials those of a high growth company?",
+            "What drove J&J's margin?",
+        ] {
+            let candidates = vec![
+                source(1, "BOEING_2022_10K.pdf"),
+                source(2, "JOHNSON_JOHNSON_2022_10K.pdf"),
+                source(3, "BOEING_2022_10K.pdf"),
+            ];
+            let focused = focus(question, candidates);
+            assert_eq!(
+                focused[0].passage.title, "JOHNSON_JOHNSON_2022_10K.pdf",
+                "{question}"
+            );
+        }
+        // Words in one case are not abbreviations: "AMCOR" or "FY" name no initials.
+        assert_eq!(abbreviation("AMCOR"), None);
+        assert_eq!(abbreviation("JnJ").as_deref(), Some("jj"));
     }
 }
