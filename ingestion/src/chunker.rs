@@ -10,9 +10,14 @@
 //! - chunks are cut at line or sentence ends, and a sentence longer than the
 //!   budget is cut between words;
 //! - consecutive chunks of one section overlap by whole sentences up to
-//!   `overlap_tokens`, so a passage cut in two is still found whole once.
+//!   `overlap_tokens`, so a passage cut in two is still found whole once;
+//! - page furniture (page numbers, running headers and footers:
+//!   [`crate::page_furniture`]) is left out; a section holding nothing else
+//!   has no chunk.
 //!
 //! Tokens are counted by the embedder's own tokenizer through [`TokenCounter`].
+
+use std::ops::Range;
 
 use crate::parsers::{Page, Parsed, Section};
 
@@ -118,9 +123,10 @@ impl Default for ChunkerConfig {
 }
 
 pub fn chunk(parsed: &Parsed, tokens: &dyn TokenCounter, config: ChunkerConfig) -> Vec<Chunk> {
+    let furniture = crate::page_furniture::furniture(parsed);
     let mut out = Vec::new();
-    for page in &parsed.pages {
-        chunk_page(page, tokens, config, &mut out);
+    for (page, furniture) in parsed.pages.iter().zip(&furniture) {
+        chunk_page(page, furniture, tokens, config, &mut out);
     }
     out
 }
@@ -133,7 +139,13 @@ struct Unit {
     tokens: usize,
 }
 
-fn chunk_page(page: &Page, tokens: &dyn TokenCounter, config: ChunkerConfig, out: &mut Vec<Chunk>) {
+fn chunk_page(
+    page: &Page,
+    furniture: &[Range<usize>],
+    tokens: &dyn TokenCounter,
+    config: ChunkerConfig,
+    out: &mut Vec<Chunk>,
+) {
     let chars: Vec<char> = page.text.chars().collect();
     let whole = [Section {
         heading_path: vec![],
@@ -146,13 +158,18 @@ fn chunk_page(page: &Page, tokens: &dyn TokenCounter, config: ChunkerConfig, out
         &page.sections
     };
     for section in sections {
-        let units = units(
+        let mut units = units(
             &chars,
             section.char_start,
             section.char_end.min(chars.len()),
             tokens,
             config.max_tokens,
         );
+        units.retain(|u| {
+            !furniture
+                .iter()
+                .any(|f| f.start <= u.start && u.end <= f.end)
+        });
         let mut current: Vec<Unit> = Vec::new();
         let mut current_tokens = 0;
         for unit in units {

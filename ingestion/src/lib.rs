@@ -39,6 +39,7 @@ pub mod detect;
 pub mod embedders;
 pub mod follow_up;
 pub mod janitor;
+pub mod page_furniture;
 pub mod parsers;
 pub mod pdf;
 pub mod pipeline;

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ancre_ingestion::chunker::{chunk, ChunkerConfig, TokenCounter};
 use ancre_ingestion::parsers::{Page, Parsed};
 use ancre_ingestion::pdf::PdfSandbox;
 
@@ -216,6 +217,40 @@ async fn table_rows_are_lines_with_their_values_and_paragraphs_are_joined() {
     let row = "Total current assets | 59,693 | 35,067";
     let heading = heading_of(page, row);
     assert_eq!(heading[0], "Consolidated Balance Sheets", "{heading:?}");
+
+    // Its running footer and page numbers stay in the page text (offsets,
+    // the viewer) but no chunk is made of them: a chunk "89" matched every
+    // question naming the company.
+    let footer = "Pfizer Inc. | 2021 Form 10-K | 53";
+    assert!(lines(page).contains(&footer), "{}", page.text);
+    let chunks = chunk(&parsed, &Words, ChunkerConfig::default());
+    let on_page: Vec<&str> = chunks
+        .iter()
+        .filter(|c| c.page == page.number)
+        .map(|c| c.text.as_str())
+        .collect();
+    assert!(on_page.iter().any(|c| c.contains(row)), "{on_page:?}");
+    assert!(on_page.iter().all(|c| !c.contains(footer)), "{on_page:?}");
+    for c in &chunks {
+        let furniture = c.text.lines().all(|l| {
+            l.trim().chars().all(|d| d.is_ascii_digit())
+                || l.starts_with("Pfizer Inc. | 2021 Form 10-K")
+        });
+        assert!(
+            !furniture,
+            "page {}: a chunk of furniture: {:?}",
+            c.page, c.text
+        );
+    }
+}
+
+/// Tokens counted as words: enough to cut chunks.
+struct Words;
+
+impl TokenCounter for Words {
+    fn count(&self, text: &str) -> usize {
+        text.split_whitespace().count()
+    }
 }
 
 #[tokio::test]
