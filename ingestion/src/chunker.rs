@@ -13,7 +13,8 @@
 //!   `overlap_tokens`, so a passage cut in two is still found whole once;
 //! - page furniture (page numbers, running headers and footers:
 //!   [`crate::page_furniture`]) is left out; a section holding nothing else
-//!   has no chunk.
+//!   has no chunk, nor has one holding no word (footnote markers, a lone
+//!   column header of years).
 //!
 //! Tokens are counted by the embedder's own tokenizer through [`TokenCounter`].
 
@@ -128,7 +129,29 @@ pub fn chunk(parsed: &Parsed, tokens: &dyn TokenCounter, config: ChunkerConfig) 
     for (page, furniture) in parsed.pages.iter().zip(&furniture) {
         chunk_page(page, furniture, tokens, config, &mut out);
     }
+    // A document of figures alone keeps them: they are all it says.
+    if out.iter().any(|c| says_something(&c.text)) {
+        out.retain(|c| says_something(&c.text));
+        for (index, chunk) in out.iter_mut().enumerate() {
+            chunk.index = index;
+        }
+    }
     out
+}
+
+/// Whether `text` holds a word once its footnote markers ("(a)", "(1)")
+/// are set aside. What a table leaves on its own — markers, a column
+/// header "2022 | 2021" — is no passage: searched with the document's name
+/// it matched any question naming the company, and answered none.
+fn says_something(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|word| {
+            let inner = word
+                .trim_start_matches('(')
+                .trim_end_matches([')', ',', ';']);
+            !(word.starts_with('(') && inner.chars().count() <= 2)
+        })
+        .any(|word| word.chars().any(char::is_alphabetic))
 }
 
 /// A span of the page: [start, end) in characters, and its token count.
@@ -415,6 +438,45 @@ mod tests {
         let chunks = chunk(&parsed, &Words, config);
         check_invariants(&parsed, &chunks, config);
         assert_eq!(chunks.iter().map(|c| c.token_count).sum::<usize>(), 1000);
+    }
+
+    #[test]
+    fn what_a_table_leaves_without_a_word_is_no_passage() {
+        let section = |heading: &str, start: usize, end: usize| Section {
+            heading_path: vec![heading.to_owned()],
+            char_start: start,
+            char_end: end,
+        };
+        let table = "Total revenues | 66,608 | 62,286";
+        let markers = "(1)\n(2) | 2022 | 2021";
+        let text = format!("{table}\n{markers}");
+        let split = table.chars().count() + 1;
+        let page = Page {
+            number: 1,
+            label: None,
+            hidden: false,
+            sections: vec![
+                section("Statement of Operations", 0, split),
+                section("", split, text.chars().count()),
+            ],
+            text,
+        };
+        let parsed = Parsed { pages: vec![page] };
+        let chunks = chunk(&parsed, &Words, ChunkerConfig::default());
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, [table]);
+        // Words that open with a bracket are still words.
+        assert!(says_something("(in millions) 1,204"));
+        assert!(says_something("(Loss)/income | (16)"));
+        // A document of figures alone keeps them: they are all it says.
+        let figures = Parsed {
+            pages: vec![Page {
+                sections: vec![],
+                text: "2022 | 2021\n17 | 12".into(),
+                ..parsed.pages[0].clone()
+            }],
+        };
+        assert_eq!(chunk(&figures, &Words, ChunkerConfig::default()).len(), 1);
     }
 }
 

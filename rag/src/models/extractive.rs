@@ -94,6 +94,43 @@ fn is_page_footer(unit: &crate::segment::Sentence<'_>, last: bool) -> bool {
         && cells[..cells.len() - 1].iter().all(|c| !figure(c))
 }
 
+/// How much sharing a term says, by how few of the candidate units have it
+/// (inverse document frequency over the units): in a filing's passages the
+/// company's name and the year are in every other unit and tell nothing;
+/// "acquisition" or "retention" picks the unit out.
+struct Rarity<'a> {
+    units: usize,
+    having: std::collections::HashMap<&'a str, usize>,
+}
+
+impl<'a> Rarity<'a> {
+    /// Over the units' distinct terms.
+    fn of(units: &'a [Vec<String>]) -> Self {
+        let mut having = std::collections::HashMap::new();
+        for term in units.iter().flatten() {
+            *having.entry(term.as_str()).or_default() += 1;
+        }
+        Rarity {
+            units: units.len(),
+            having,
+        }
+    }
+
+    /// A term in no unit weighs the most (as if in one).
+    fn weight(&self, term: &str) -> f32 {
+        let having = self.having.get(term).copied().unwrap_or(0).max(1);
+        (1.0 + self.units as f32 / having as f32).ln()
+    }
+}
+
+/// Two stems of one word: equal, or one extends the other's six letters or
+/// more — the stemmer leaves "geographies" as geographi, "geographic" as
+/// geograph.
+fn same_word(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short == long || (short.chars().count() >= 6 && long.starts_with(short))
+}
+
 /// Whether `question` asks for a figure (a quantity, an amount, a rate).
 fn asks_for_figure(question: &str) -> bool {
     let q = question.to_lowercase();
@@ -151,7 +188,7 @@ struct Candidate<'a> {
     /// A row's column header (the passage's table), shown with it.
     header: Option<&'a str>,
     /// Question terms (and the statement words they stand for) the unit
-    /// shares, over the question's terms.
+    /// shares, over the question's terms, each weighed by its [`Rarity`].
     shared: f32,
     is_row: bool,
     score: f32,
@@ -180,6 +217,8 @@ impl Extractive {
             .filter(|t| !question.contains(t))
             .collect();
         let mut candidates = Vec::new();
+        // Each candidate's distinct terms, in candidates' order.
+        let mut units_terms: Vec<Vec<String>> = Vec::new();
         for (rank, source) in request.sources.iter().enumerate() {
             let passage = &source.passage;
             // The table header this passage sits under, when it is a table.
@@ -197,22 +236,32 @@ impl Extractive {
                 {
                     continue;
                 }
-                let terms = self.analyzer.query_terms(unit.text);
-                let shared = terms
-                    .iter()
-                    .filter(|t| question.contains(t) || related.contains(t))
-                    .count();
+                let mut terms = self.analyzer.query_terms(unit.text);
+                terms.sort_unstable();
+                terms.dedup();
+                units_terms.push(terms);
                 candidates.push(Candidate {
                     rank,
                     order,
                     number: source.number,
                     text: unit.text,
                     header: (unit.kind == UnitKind::Row).then_some(header).flatten(),
-                    shared: shared as f32 / question.len().max(1) as f32,
+                    shared: 0.0,
                     is_row: unit.kind == UnitKind::Row,
-                    score: shared as f32,
+                    score: 0.0,
                 });
             }
+        }
+        let rarity = Rarity::of(&units_terms);
+        let asked: f32 = question.iter().map(|t| rarity.weight(t)).sum();
+        for (c, terms) in candidates.iter_mut().zip(&units_terms) {
+            let shared: f32 = terms
+                .iter()
+                .filter(|t| question.iter().chain(&related).any(|q| same_word(t, q)))
+                .map(|t| rarity.weight(t))
+                .sum();
+            c.shared = shared / asked.max(f32::EPSILON);
+            c.score = c.shared;
         }
         // Best first by shared terms, then by source rank.
         candidates.sort_by(best_first);
@@ -369,6 +418,39 @@ mod tests {
         ] {
             assert!(!is_page_footer(&unit(row), true), "{row}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_term_every_passage_has_says_less_than_one_that_picks_the_unit_out() {
+        let exhibits = "Acme Corp. 2021 Long-Term Incentive Plan, as amended in 2022. \
+                        Acme Corp. 2022 Deferred Compensation Plan, effective 2022.";
+        let request = ChatRequest {
+            model: "extractive".into(),
+            temperature: 0.0,
+            messages: vec![],
+            sources: vec![
+                source(1, &[], exhibits),
+                source(
+                    2,
+                    &[],
+                    "Acme Corp. 2022 Employee Stock Purchase Plan. \
+                     Acme Corp. 2021 Severance Plan, effective 2022.",
+                ),
+                source(
+                    3,
+                    &[],
+                    "In fiscal 2022, we completed the acquisition of Current Health for $389 million.",
+                ),
+            ],
+            question: "What acquisitions has Acme done in FY2022 and FY2021?".into(),
+            language: Language::English,
+        };
+        let answer = Extractive::default().body(&request).await;
+        // The name and the years are in every unit; "acquisition" only here.
+        assert!(answer.contains("acquisition of Current Health"), "{answer}");
+        // Stems of one word meet: geographi(es) and geograph(ic).
+        assert!(same_word("geographi", "geograph"));
+        assert!(!same_word("retain", "retent"));
     }
 
     #[tokio::test]
