@@ -113,6 +113,21 @@ fn markers(text: &str) -> Vec<(usize, u32)> {
     out
 }
 
+/// Where the claim closing `body` starts: after the last line break or
+/// sentence stop — a stop followed by a space, so that the decimals of
+/// "(0.6) % | 14.8 %" do not cut a row in three.
+fn claim_start(body: &str) -> usize {
+    let mut start = 0;
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next_is_space = chars.peek().is_some_and(|(_, n)| n.is_whitespace());
+        if c == '\n' || (matches!(c, '.' | '!' | '?') && next_is_space) {
+            start = i + c.len_utf8();
+        }
+    }
+    start
+}
+
 /// Source numbers in the order the answer first cites them.
 pub fn cited_numbers(answer: &str) -> Vec<u32> {
     let mut seen = Vec::new();
@@ -146,18 +161,29 @@ pub fn build(answer: &str, sources: &[Source], analyzer: &Analyzer) -> Vec<Citat
             c.is_whitespace() || matches!(c, '»' | '"' | '”' | '\'' | ')')
         });
         let body = body.strip_suffix(['.', '!', '?']).unwrap_or(body);
-        let claim_start = body.rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
-        let claim = analyzer.query_terms(&body[claim_start..]);
+        let claim_text = &body[claim_start(body)..];
+        let claim = analyzer.query_terms(claim_text);
         let passage = &source.passage;
         let candidates = sentences(&passage.text);
         let best = candidates
             .iter()
             .enumerate()
             .max_by_key(|(i, s)| {
+                // A unit the claim quotes word for word is the one cited —
+                // the first quoted when the claim also shows a row's column
+                // header: "Total revenues | 66,608 *(Years ended … | 2022)*".
+                let quoted = claim_text
+                    .find(s.text.trim())
+                    .filter(|_| !s.text.trim().is_empty());
                 let terms = analyzer.query_terms(s.text);
                 let shared = terms.iter().filter(|t| claim.contains(t)).count();
-                // Most shared terms; on a tie, the earlier sentence.
-                (shared, std::cmp::Reverse(*i))
+                // Then most shared terms; on a tie, the earlier sentence.
+                (
+                    quoted.is_some(),
+                    std::cmp::Reverse(quoted.unwrap_or(0)),
+                    shared,
+                    std::cmp::Reverse(*i),
+                )
             })
             .map(|(_, s)| s.clone());
         let (excerpt, start, end) = match best {
@@ -190,6 +216,57 @@ mod tests {
         let mut out: String = pieces.iter().map(|p| f.push(p)).collect();
         out.push_str(&f.finish());
         out
+    }
+
+    fn source(number: u32, text: &str) -> Source {
+        Source {
+            number,
+            passage: ancre_projections::read::passages::PassageView {
+                chunk_index: number as i32,
+                char_end: text.chars().count() as i32,
+                text: text.into(),
+                ..crate::test_passage::passage()
+            },
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_quoted_row_is_cited_not_its_column_header_nor_a_piece_of_it() {
+        let header = "Years ended December 31, | 2022 | 2021";
+        let sources = [
+            source(
+                1,
+                &format!("{header}\nTotal revenues | 66,608 | 62,286\nCost of products | (53,969) | (49,954)"),
+            ),
+            source(
+                2,
+                &format!("{header}\nIncome before taxes | 5 | 6\nEffective income tax rate | (0.6) % | 14.8 %"),
+            ),
+        ];
+        let answer = format!(
+            "- Total revenues | 66,608 | 62,286 *({header})* [1]\n\
+             - Effective income tax rate | (0.6) % | 14.8 % *({header})* [2]"
+        );
+        let citations = build(&answer, &sources, &Analyzer::default());
+        let excerpts: Vec<&str> = citations.iter().map(|c| c.excerpt.as_str()).collect();
+        assert_eq!(
+            excerpts,
+            [
+                "Total revenues | 66,608 | 62,286",
+                "Effective income tax rate | (0.6) % | 14.8 %"
+            ]
+        );
+        // The offsets point at the row in the page.
+        let first = &citations[0];
+        let page: String = sources[0]
+            .passage
+            .text
+            .chars()
+            .skip(first.char_start as usize)
+            .take((first.char_end - first.char_start) as usize)
+            .collect();
+        assert_eq!(page, "Total revenues | 66,608 | 62,286");
     }
 
     #[test]
