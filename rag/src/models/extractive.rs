@@ -121,6 +121,16 @@ impl<'a> Rarity<'a> {
         let having = self.having.get(term).copied().unwrap_or(0).max(1);
         (1.0 + self.units as f32 / having as f32).ln()
     }
+
+    /// The weight of the units' term that is `asked` ([`same_word`]), the
+    /// heaviest if several; `None` when no unit has it.
+    fn known(&self, asked: &str) -> Option<f32> {
+        self.having
+            .keys()
+            .filter(|term| same_word(term, asked))
+            .map(|term| self.weight(term))
+            .max_by(f32::total_cmp)
+    }
 }
 
 /// Two stems of one word: equal, or one extends the other's six letters or
@@ -253,7 +263,9 @@ impl Extractive {
             }
         }
         let rarity = Rarity::of(&units_terms);
-        let asked: f32 = question.iter().map(|t| rarity.weight(t)).sum();
+        // Over the question terms some unit has: a term none has cannot
+        // tell units apart, and would only shrink every unit's share.
+        let asked: f32 = question.iter().filter_map(|q| rarity.known(q)).sum();
         for (c, terms) in candidates.iter_mut().zip(&units_terms) {
             let shared: f32 = terms
                 .iter()
