@@ -14,10 +14,12 @@
 //! - page furniture (page numbers, running headers and footers:
 //!   [`crate::page_furniture`]) is left out; a section holding nothing else
 //!   has no chunk, nor has one holding no word (footnote markers, a lone
-//!   column header of years).
+//!   column header of years) or only a few lines the document prints on
+//!   several pages ("See Notes to Consolidated Financial Statements").
 //!
 //! Tokens are counted by the embedder's own tokenizer through [`TokenCounter`].
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::parsers::{Page, Parsed, Section};
@@ -129,14 +131,35 @@ pub fn chunk(parsed: &Parsed, tokens: &dyn TokenCounter, config: ChunkerConfig) 
     for (page, furniture) in parsed.pages.iter().zip(&furniture) {
         chunk_page(page, furniture, tokens, config, &mut out);
     }
+    let boilerplate = crate::page_furniture::boilerplate(parsed);
+    let kept = |c: &Chunk| says_something(&c.text) && !only_boilerplate(c, &boilerplate);
     // A document of figures alone keeps them: they are all it says.
-    if out.iter().any(|c| says_something(&c.text)) {
-        out.retain(|c| says_something(&c.text));
+    if out.iter().any(kept) {
+        out.retain(kept);
         for (index, chunk) in out.iter_mut().enumerate() {
             chunk.index = index;
         }
     }
     out
+}
+
+/// Most tokens of a chunk that may be dropped as boilerplate: a statement's
+/// closing line left alone by its table, not a passage repeated in full.
+const BOILERPLATE_TOKENS: usize = 32;
+
+/// A short chunk made only of lines the document prints on several pages
+/// ([`crate::page_furniture::boilerplate`]): "See Notes to Consolidated
+/// Financial Statements" alone, which the embedding model finds close to
+/// any question about a statement, and which answers none. Each of its
+/// lines is still searched where it sits with other text.
+fn only_boilerplate(chunk: &Chunk, boilerplate: &HashSet<String>) -> bool {
+    chunk.token_count <= BOILERPLATE_TOKENS
+        && chunk
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .all(|l| boilerplate.contains(l))
 }
 
 /// Whether `text` holds a word once its footnote markers ("(a)", "(1)")
@@ -438,6 +461,50 @@ mod tests {
         let chunks = chunk(&parsed, &Words, config);
         check_invariants(&parsed, &chunks, config);
         assert_eq!(chunks.iter().map(|c| c.token_count).sum::<usize>(), 1000);
+    }
+
+    #[test]
+    fn a_statement_closing_line_left_alone_by_its_table_is_no_passage() {
+        let closing = "See Notes to Consolidated Financial Statements";
+        let statement = |number: u32| {
+            let table = format!("Total revenues | {number}1,608 | 62,286");
+            let text = format!("{table}\n{closing}");
+            let split = table.chars().count() + 1;
+            Page {
+                number,
+                label: None,
+                hidden: false,
+                sections: vec![
+                    Section {
+                        heading_path: vec!["Statement of Operations".into()],
+                        char_start: 0,
+                        char_end: split,
+                    },
+                    Section {
+                        heading_path: vec![],
+                        char_start: split,
+                        char_end: text.chars().count(),
+                    },
+                ],
+                text,
+            }
+        };
+        let texts = |pages: Vec<Page>| -> Vec<String> {
+            chunk(&Parsed { pages }, &Words, ChunkerConfig::default())
+                .into_iter()
+                .map(|c| c.text)
+                .collect()
+        };
+        // Printed on three pages: boilerplate, never a chunk of its own.
+        let three = texts((1..=3).map(statement).collect());
+        assert_eq!(three.len(), 3, "{three:?}");
+        assert!(
+            three.iter().all(|t| t.starts_with("Total revenues")),
+            "{three:?}"
+        );
+        // On two pages it may be what the document says: kept.
+        let two = texts((1..=2).map(statement).collect());
+        assert_eq!(two.iter().filter(|t| *t == closing).count(), 2, "{two:?}");
     }
 
     #[test]

@@ -15,9 +15,15 @@
 //! page number ("56", "- 12 -", "Page 3", "A-4", "iv") or, with its digits
 //! ignored, opens or closes at least [`MIN_SHARE`] of the document's pages
 //! (and [`MIN_PAGES`] of them). Documents of fewer than [`MIN_PAGES`] pages
-//! have none: nothing repeats, and a lone number may be content.
+//! have none: nothing repeats, and a lone number may be content. Nor do
+//! pages of a few lines decide: on a slide every line is at an edge, so
+//! only the document's longer pages say which lines are furniture.
+//!
+//! [`boilerplate`] is wider: the lines printed word for word on several
+//! pages wherever they sit, which the chunker drops only when a short chunk
+//! holds nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::parsers::{Page, Parsed};
@@ -40,7 +46,11 @@ pub fn furniture(parsed: &Parsed) -> Vec<Vec<Range<usize>>> {
     let edges: Vec<Vec<Line>> = pages.iter().map(edge_lines).collect();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for page in &edges {
-        let mut keys: Vec<&str> = page.iter().map(|l| l.key.as_str()).collect();
+        let mut keys: Vec<&str> = page
+            .iter()
+            .filter(|l| !l.short)
+            .map(|l| l.key.as_str())
+            .collect();
         keys.sort_unstable();
         keys.dedup();
         for key in keys {
@@ -52,7 +62,7 @@ pub fn furniture(parsed: &Parsed) -> Vec<Vec<Range<usize>>> {
     edges
         .iter()
         .map(|lines| {
-            let is_furniture = |l: &Line| is_page_number(&l.key) || repeated(&l.key);
+            let is_furniture = |l: &Line| (!l.short && is_page_number(&l.key)) || repeated(&l.key);
             let mut out = Vec::new();
             // Peel each edge inward; the first line of content stops it.
             for side in [Side::Top, Side::Bottom] {
@@ -70,6 +80,35 @@ pub fn furniture(parsed: &Parsed) -> Vec<Vec<Range<usize>>> {
         .collect()
 }
 
+/// The lines `parsed` prints word for word on [`MIN_PAGES`] pages or more,
+/// wherever on the page: a statement's closing "See Notes to Consolidated
+/// Financial Statements", a table's "(Dollars in millions)". None for a
+/// document of fewer pages.
+pub fn boilerplate(parsed: &Parsed) -> HashSet<String> {
+    if parsed.pages.len() < MIN_PAGES {
+        return HashSet::new();
+    }
+    let mut pages_of: HashMap<&str, usize> = HashMap::new();
+    for page in &parsed.pages {
+        let mut lines: Vec<&str> = page
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        for line in lines {
+            *pages_of.entry(line).or_default() += 1;
+        }
+    }
+    pages_of
+        .into_iter()
+        .filter(|(_, pages)| *pages >= MIN_PAGES)
+        .map(|(line, _)| line.to_owned())
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Top,
@@ -79,6 +118,10 @@ enum Side {
 /// A non-blank line near a page's edge, from the edge inward.
 struct Line {
     side: Side,
+    /// On a page of a few lines (a slide, a closing page), where edges
+    /// cannot be told from content: such a line is furniture only if the
+    /// document's longer pages show it is, never by its looks alone.
+    short: bool,
     /// Character range of the line, its surrounding white space left out.
     span: Range<usize>,
     /// Lower-cased, white space collapsed, every run of digits (and every
@@ -86,8 +129,8 @@ struct Line {
     key: String,
 }
 
-/// The first and last [`EDGE_LINES`] non-blank lines of `page` (a short
-/// page's lines may be both), each side from the edge inward.
+/// The first and last [`EDGE_LINES`] non-blank lines of `page`, each side
+/// from the edge inward (on a short page, some lines are both).
 fn edge_lines(page: &Page) -> Vec<Line> {
     let chars: Vec<char> = page.text.chars().collect();
     let mut spans = Vec::new();
@@ -108,7 +151,9 @@ fn edge_lines(page: &Page) -> Vec<Line> {
         }
         start = i + 1;
     }
+    let short = spans.len() <= 2 * EDGE_LINES;
     let line = |side, span: &Range<usize>| Line {
+        short,
         side,
         key: key(&chars[span.clone()].iter().collect::<String>()),
         span: span.clone(),
@@ -195,10 +240,22 @@ mod tests {
             .collect()
     }
 
+    /// Lines of content, their own on each page, that make a page long
+    /// enough to have edges.
+    fn filler(page: u32) -> String {
+        let name = char::from(b'a' + page as u8);
+        ["One", "Two", "Three", "Four", "Five"]
+            .map(|w| format!("{w} of page {name}."))
+            .join("\n")
+    }
+
     #[test]
     fn running_headers_footers_and_page_numbers_are_furniture_content_is_not() {
         let text = |n: u32, body: &str| {
-            format!("Table of Contents\n{body}\nVerizon 2022 Annual Report on Form 10-K | {n}\n")
+            format!(
+                "Table of Contents\n{body}\n{}\nVerizon 2022 Annual Report on Form 10-K | {n}\n",
+                filler(n)
+            )
         };
         let parsed = Parsed {
             pages: vec![
@@ -209,7 +266,10 @@ mod tests {
                 page(2, &text(55, "Total current assets | 37,857 | 36,728")),
                 page(
                     3,
-                    "Consolidated Balance Sheets\nTotal assets | 379,680 | 366,596\n\n56\n",
+                    &format!(
+                        "Consolidated Balance Sheets\nTotal assets | 379,680 | 366,596\n{}\n\n56\n",
+                        filler(3)
+                    ),
                 ),
                 page(
                     4,
@@ -247,7 +307,10 @@ mod tests {
         let mut pages: Vec<Page> = (1..=20)
             .map(|n| {
                 let topic = char::from(b'a' + n as u8);
-                page(n, &format!("Topic {topic}\nWhat page {topic} says."))
+                page(
+                    n,
+                    &format!("Topic {topic}\n{}\nWhat page {topic} says.", filler(n)),
+                )
             })
             .collect();
         for p in pages.iter_mut().take(3) {
@@ -257,10 +320,35 @@ mod tests {
         let parsed = Parsed { pages };
         assert!(furniture(&parsed).iter().all(Vec::is_empty));
         // Two pages: nothing repeats, and "12" may be what the page says.
+        let answer = format!("Answer\n{}\n12", filler(1));
         let short = Parsed {
-            pages: vec![page(1, "Answer\n12"), page(2, "Answer\n12")],
+            pages: vec![page(1, &answer), page(2, &answer)],
         };
         assert!(furniture(&short).iter().all(Vec::is_empty));
+        // Slides of a few lines: a line every slide prints is content.
+        let slides = Parsed {
+            pages: (1..=4)
+                .map(|n| page(n, &format!("Revenue | {n}\nQuarter {n} review")))
+                .collect(),
+        };
+        assert!(furniture(&slides).iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn boilerplate_is_what_three_pages_print_word_for_word() {
+        let pages = (1..=4)
+            .map(|n| {
+                let closing = if n < 4 {
+                    "See Notes to Consolidated Financial Statements"
+                } else {
+                    ""
+                };
+                page(n, &format!("Statement {n}\nTotal | {n}\n{closing}"))
+            })
+            .collect();
+        let found = boilerplate(&Parsed { pages });
+        assert!(found.contains("See Notes to Consolidated Financial Statements"));
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]
