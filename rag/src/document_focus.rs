@@ -11,6 +11,12 @@
 //! word ("American Express" → americanexpress). A name of several words
 //! also answers to its initials, as people abbreviate companies: "JnJ" or
 //! "J&J" is `JOHNSON_JOHNSON_2022_10K.pdf`.
+//!
+//! A company's filings are all named by its name: among them, the period
+//! decides — the filing whose year is nearest the year asked ("net income
+//! in 2019" → the 2021 10-K, not the 2023 10-Q), the latest when the
+//! question asks none. Documents the question does not name are never
+//! reordered by year.
 
 use std::collections::HashSet;
 
@@ -91,7 +97,10 @@ fn name_words(title: &str) -> HashSet<String> {
 }
 
 /// `candidates` (in fused order) reordered so that documents the question
-/// names come first; numbers are left to the caller.
+/// names come first — among those it names equally, the one whose year is
+/// nearest the years it asks, or the latest when it asks none ("What does
+/// Pfizer expect to pay?" is for its latest filing); numbers are left to
+/// the caller.
 pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
     let asked = question_words(question);
     let names: Vec<HashSet<String>> = candidates
@@ -105,14 +114,76 @@ pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
         .filter(|w| w.chars().count() >= 2 && asked.contains(*w))
         .filter(|w| names.iter().any(|n| !n.contains(*w)))
         .collect();
-    let mut ranked: Vec<(usize, Source)> = candidates
-        .into_iter()
-        .zip(&names)
-        .map(|(c, name)| (name.iter().filter(|w| distinctive.contains(w)).count(), c))
+    let matches: Vec<usize> = names
+        .iter()
+        .map(|name| name.iter().filter(|w| distinctive.contains(w)).count())
         .collect();
-    // Stable: within a match count, the fused order stands.
-    ranked.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
-    ranked.into_iter().map(|(_, source)| source).collect()
+    let periods = periods(&asked, &names, &distinctive);
+    let mut ranked: Vec<(usize, u32, Source)> = candidates
+        .into_iter()
+        .zip(matches)
+        .zip(periods)
+        .map(|((c, m), period)| (m, period, c))
+        .collect();
+    // Stable: within a match count and a period, the fused order stands.
+    ranked.sort_by_key(|(matches, distance, _)| (std::cmp::Reverse(*matches), *distance));
+    ranked.into_iter().map(|(_, _, source)| source).collect()
+}
+
+/// For each name, how far its year is from the period asked, beyond the
+/// nearest of its company's filings (0 for the nearest). A company's
+/// filings are the documents the question names by the same words, years
+/// aside; a document named only by a year, or by none, is no company's
+/// filing and gets 0: "Boeing's forecast for FY2023" does not prefer
+/// `AMCOR_2023_10K.pdf` to `BOEING_2022_10K.pdf`.
+fn periods(
+    asked: &HashSet<String>,
+    names: &[HashSet<String>],
+    distinctive: &HashSet<&String>,
+) -> Vec<u32> {
+    let asked_years = years(asked);
+    let company: Vec<Vec<&String>> = names
+        .iter()
+        .map(|name| {
+            let mut words: Vec<&String> = name
+                .iter()
+                .filter(|w| distinctive.contains(w) && year(w).is_none())
+                .collect();
+            words.sort();
+            words
+        })
+        .collect();
+    let year_of: Vec<Option<u32>> = names.iter().map(|n| years(n).into_iter().max()).collect();
+    let company = &company;
+    let filings = |i: usize| (0..names.len()).filter(move |j| company[*j] == company[i]);
+    (0..names.len())
+        .map(|i| {
+            let Some(own) = year_of[i].filter(|_| !company[i].is_empty()) else {
+                return 0;
+            };
+            let latest = filings(i).filter_map(|j| year_of[j]).max().unwrap_or(own);
+            let distance = |y: u32| match asked_years.iter().map(|a| a.abs_diff(y)).min() {
+                Some(d) => d,
+                None => latest - y,
+            };
+            let nearest = filings(i)
+                .filter_map(|j| year_of[j])
+                .map(distance)
+                .min()
+                .unwrap_or(0);
+            distance(own) - nearest
+        })
+        .collect()
+}
+
+/// The years (1900–2099) among `words`.
+fn years(words: &HashSet<String>) -> Vec<u32> {
+    words.iter().filter_map(|w| year(w)).collect()
+}
+
+fn year(word: &str) -> Option<u32> {
+    let plausible = word.len() == 4 && (word.starts_with("19") || word.starts_with("20"));
+    plausible.then(|| word.parse().ok()).flatten()
 }
 
 #[cfg(test)]
@@ -178,6 +249,43 @@ mod tests {
                 "AMCOR_2023_10K.pdf"
             ]
         );
+    }
+
+    #[test]
+    fn among_a_companys_filings_the_period_asked_or_the_latest_comes_first() {
+        let candidates = || {
+            vec![
+                source(1, "PFIZER_2021_10K.pdf"),
+                source(2, "BOEING_2022_10K.pdf"),
+                source(3, "Pfizer_2023Q2_10Q.pdf"),
+                source(4, "AMCOR_2023_10K.pdf"),
+            ]
+        };
+        let first = |question: &str| focus(question, candidates())[0].passage.title.clone();
+        // No period asked: the latest filing.
+        assert_eq!(
+            first("How much does Pfizer expect to pay to spin off Upjohn?"),
+            "Pfizer_2023Q2_10Q.pdf"
+        );
+        // A year no filing is named by: the nearest.
+        assert_eq!(
+            first("What increased Pfizer's net income in 2019?"),
+            "PFIZER_2021_10K.pdf"
+        );
+        // Naming no company reorders nothing, whatever the years.
+        let none = focus("What is a quick ratio?", candidates());
+        assert_eq!(titles(&none), titles(&candidates()));
+        // A year another company's filing is named by does not pick it.
+        let boeing = vec![
+            source(1, "BOEING_2022_10K.pdf"),
+            source(2, "AMCOR_2023_10K.pdf"),
+            source(3, "PFIZER_2021_10K.pdf"),
+        ];
+        let focused = focus(
+            "What production rate changes is Boeing forecasting for FY2023?",
+            boeing,
+        );
+        assert_eq!(focused[0].passage.title, "BOEING_2022_10K.pdf");
     }
 
     #[test]
