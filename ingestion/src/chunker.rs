@@ -6,7 +6,7 @@
 //! - a chunk never crosses a page: pages are chunked one by one, so a citation
 //!   always names one page;
 //! - a chunk never crosses a section (heading) boundary: its heading path is
-//!   exact;
+//!   exact, less a running header the layout read as a title line;
 //! - chunks are cut at line or sentence ends, and a sentence longer than the
 //!   budget is cut between words;
 //! - consecutive chunks of one section overlap by whole sentences up to
@@ -203,7 +203,22 @@ fn chunk_page(
     } else {
         &page.sections
     };
+    // The layout may read a running header as a table's title line
+    // ("Table of Contents" above a statement): not a heading either.
+    let furniture_lines: Vec<String> = furniture
+        .iter()
+        .map(|f| chars[f.clone()].iter().collect())
+        .collect();
     for section in sections {
+        let section = &Section {
+            heading_path: section
+                .heading_path
+                .iter()
+                .filter(|h| !furniture_lines.iter().any(|f| f == h.trim()))
+                .cloned()
+                .collect(),
+            ..section.clone()
+        };
         let mut units = units(
             &chars,
             section.char_start,
@@ -505,6 +520,44 @@ mod tests {
         // On two pages it may be what the document says: kept.
         let two = texts((1..=2).map(statement).collect());
         assert_eq!(two.iter().filter(|t| *t == closing).count(), 2, "{two:?}");
+    }
+
+    #[test]
+    fn a_running_header_read_as_a_title_is_no_heading() {
+        let pages: Vec<Page> = (1..=3)
+            .map(|n| {
+                let name = char::from(b'a' + n as u8);
+                let lines: Vec<String> = ["One", "Two", "Three", "Four", "Five"]
+                    .map(|w| format!("{w} of statement {name}."))
+                    .into();
+                let text = format!(
+                    "Table of Contents\nStatement {name}\nTotal assets | {n}7 | 12\n{}",
+                    lines.join("\n")
+                );
+                Page {
+                    number: n,
+                    label: None,
+                    hidden: false,
+                    sections: vec![Section {
+                        heading_path: vec!["Table of Contents".into(), format!("Statement {name}")],
+                        char_start: 0,
+                        char_end: text.chars().count(),
+                    }],
+                    text,
+                }
+            })
+            .collect();
+        let chunks = chunk(&Parsed { pages }, &Words, ChunkerConfig::default());
+        assert_eq!(chunks.len(), 3);
+        for c in &chunks {
+            assert_eq!(c.heading_path.len(), 1, "{:?}", c.heading_path);
+            assert!(
+                c.heading_path[0].starts_with("Statement "),
+                "{:?}",
+                c.heading_path
+            );
+            assert!(c.text.starts_with("Statement "), "{:?}", c.text);
+        }
     }
 
     #[test]
