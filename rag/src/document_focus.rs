@@ -18,7 +18,7 @@
 //! question asks none. Documents the question does not name are never
 //! reordered by year.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::Source;
 
@@ -154,25 +154,39 @@ fn periods(
         })
         .collect();
     let year_of: Vec<Option<u32>> = names.iter().map(|n| years(n).into_iter().max()).collect();
-    let company = &company;
-    let filings = |i: usize| (0..names.len()).filter(move |j| company[*j] == company[i]);
-    (0..names.len())
-        .map(|i| {
-            let Some(own) = year_of[i].filter(|_| !company[i].is_empty()) else {
-                return 0;
-            };
-            let latest = filings(i).filter_map(|j| year_of[j]).max().unwrap_or(own);
-            let distance = |y: u32| match asked_years.iter().map(|a| a.abs_diff(y)).min() {
-                Some(d) => d,
-                None => latest - y,
-            };
-            let nearest = filings(i)
-                .filter_map(|j| year_of[j])
-                .map(distance)
-                .min()
-                .unwrap_or(0);
-            distance(own) - nearest
+    // Each company's latest year; a document of no company has none.
+    let mut latest: HashMap<&[&String], u32> = HashMap::new();
+    for (words, year) in company.iter().zip(&year_of) {
+        if let (false, Some(year)) = (words.is_empty(), *year) {
+            let latest = latest.entry(words).or_insert(year);
+            *latest = (*latest).max(year);
+        }
+    }
+    let distance: Vec<Option<u32>> = company
+        .iter()
+        .zip(&year_of)
+        .map(|(words, year)| {
+            let (year, latest) = ((*year)?, *latest.get(words.as_slice())?);
+            Some(
+                asked_years
+                    .iter()
+                    .map(|a| a.abs_diff(year))
+                    .min()
+                    .unwrap_or(latest - year),
+            )
         })
+        .collect();
+    let mut nearest: HashMap<&[&String], u32> = HashMap::new();
+    for (words, distance) in company.iter().zip(&distance) {
+        if let Some(distance) = *distance {
+            let nearest = nearest.entry(words).or_insert(distance);
+            *nearest = (*nearest).min(distance);
+        }
+    }
+    company
+        .iter()
+        .zip(&distance)
+        .map(|(words, distance)| distance.map_or(0, |d| d - nearest[words.as_slice()]))
         .collect()
 }
 
