@@ -113,21 +113,6 @@ fn markers(text: &str) -> Vec<(usize, u32)> {
     out
 }
 
-/// Where the claim closing `body` starts: after the last line break or
-/// sentence stop — a stop followed by a space, so that the decimals of
-/// "(0.6) % | 14.8 %" do not cut a row in three.
-fn claim_start(body: &str) -> usize {
-    let mut start = 0;
-    let mut chars = body.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let next_is_space = chars.peek().is_some_and(|(_, n)| n.is_whitespace());
-        if c == '\n' || (matches!(c, '.' | '!' | '?') && next_is_space) {
-            start = i + c.len_utf8();
-        }
-    }
-    start
-}
-
 /// Source numbers in the order the answer first cites them.
 pub fn cited_numbers(answer: &str) -> Vec<u32> {
     let mut seen = Vec::new();
@@ -161,7 +146,9 @@ pub fn build(answer: &str, sources: &[Source], analyzer: &Analyzer) -> Vec<Citat
             c.is_whitespace() || matches!(c, '»' | '"' | '”' | '\'' | ')')
         });
         let body = body.strip_suffix(['.', '!', '?']).unwrap_or(body);
-        let claim_text = &body[claim_start(body)..];
+        // Its last unit, as `segment` cuts them: a row whole ("(0.6) % |
+        // 14.8 %" is not cut at its decimals), a sentence not cut at "Inc.".
+        let claim_text = sentences(body).pop().map_or(body, |s| s.text);
         let claim = analyzer.query_terms(claim_text);
         let passage = &source.passage;
         let candidates = sentences(&passage.text);
