@@ -57,7 +57,7 @@ mod tests {
 
     use ancre_projections::read::passages::PassageView;
 
-    use crate::test_passage::passage;
+    use crate::test_passage::{chunks, passage};
 
     fn source(document: u128, page: i32, chunk: i32) -> Source {
         Source {
@@ -70,10 +70,6 @@ mod tests {
             },
             score: 1.0,
         }
-    }
-
-    fn chunks(sources: &[Source]) -> Vec<i32> {
-        sources.iter().map(|s| s.passage.chunk_index).collect()
     }
 
     #[test]

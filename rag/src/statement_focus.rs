@@ -95,7 +95,7 @@ mod tests {
 
     use ancre_projections::read::passages::PassageView;
 
-    use crate::test_passage::passage;
+    use crate::test_passage::{chunks, passage};
 
     fn source(chunk: i32, heading: &[&str]) -> Source {
         Source {
@@ -108,10 +108,6 @@ mod tests {
             },
             score: 1.0,
         }
-    }
-
-    fn chunks(sources: &[Source]) -> Vec<i32> {
-        sources.iter().map(|s| s.passage.chunk_index).collect()
     }
 
     #[test]

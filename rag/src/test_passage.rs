@@ -1,5 +1,6 @@
 //! A passage for unit tests, with neutral values: a test names the fields
-//! it cares about and takes the rest from here (`..passage()`).
+//! it cares about and takes the rest from here (`..passage()`); and how
+//! tests read an ordering back.
 
 use ancre_domain::{CollectionId, DocumentId};
 use ancre_projections::read::passages::PassageView;
@@ -25,4 +26,10 @@ pub fn passage() -> PassageView {
 /// `document` as an id (`Uuid::from_u128`).
 pub fn document(document: u128) -> DocumentId {
     DocumentId(Uuid::from_u128(document))
+}
+
+/// The chunk indices of `sources`, in their order: what a reordering test
+/// compares.
+pub fn chunks(sources: &[crate::Source]) -> Vec<i32> {
+    sources.iter().map(|s| s.passage.chunk_index).collect()
 }
