@@ -399,13 +399,23 @@ async fn racing_chat_messages_at_the_limit_pass_exactly_as_many_as_are_left() {
     )
     .await;
     assert_eq!(conversations["total"], 2, "{conversations}");
-    let messages = ledger(&app, owner)
-        .await
-        .into_iter()
-        .filter(|l| l["metric"] == "chat_messages")
-        .count();
-    assert_eq!(messages, 3, "the prefill and the two answered");
     assert_total(&app, owner, &tenant, Metric::ChatMessages, 300).await;
+    // The ledger is a read model: wait for the entries the answers charged,
+    // then check there are no more.
+    let messages = || async {
+        ledger(&app, owner)
+            .await
+            .into_iter()
+            .filter(|l| l["metric"] == "chat_messages")
+            .count()
+    };
+    until(
+        "the ledger to show 3 chat_messages entries",
+        DEADLINE,
+        || async { (messages().await >= 3).then_some(()) },
+    )
+    .await;
+    assert_eq!(messages().await, 3, "the prefill and the two answered");
 }
 
 #[tokio::test]
