@@ -74,8 +74,8 @@ async fn connections(app: &TestApp, user: &str) -> Vec<Value> {
 /// Waits until the tenant's Drive connection has finished a sync, and returns it.
 async fn synced(app: &TestApp, user: &str, syncs_before: i64, pool: &sqlx::PgPool) -> Value {
     until("the sync to finish", DEADLINE, || async {
-        let finished: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM events WHERE aggregate_type = 'connection'
+        let (finished, last): (i64, Option<chrono::DateTime<chrono::Utc>>) = sqlx::query_as(
+            "SELECT count(*), max(recorded_at) FROM events WHERE aggregate_type = 'connection'
                AND event_type IN ('SyncCompleted', 'SyncFailed')",
         )
         .fetch_one(pool)
@@ -86,7 +86,11 @@ async fn synced(app: &TestApp, user: &str, syncs_before: i64, pool: &sqlx::PgPoo
         }
         let list = connections(app, user).await;
         let c = list.first()?.clone();
-        (c["sync"]["status"] != "running").then_some(c)
+        // The read model lags the log: until it shows the sync that just
+        // finished (its time is the event's), it shows the one before.
+        let shown: chrono::DateTime<chrono::Utc> =
+            c["sync"]["finished_at"].as_str()?.parse().ok()?;
+        (c["sync"]["status"] != "running" && Some(shown) >= last).then_some(c)
     })
     .await
 }
