@@ -319,6 +319,10 @@ pub async fn run(
                 "id": q.id, "question": q.question, "document": q.document,
                 "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
                 "answer": chat["answer"], "citations": citations,
+                "retrieved": passages.iter().map(|p| {
+                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                    serde_json::json!({ "file": file, "page": p["page"], "chunk": p["chunk_index"] })
+                }).collect::<Vec<_>>(),
                 "passages": deep.iter().map(|p| {
                     let file = p["document_id"].as_str().and_then(|d| ids.get(d));
                     serde_json::json!({
