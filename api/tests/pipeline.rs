@@ -47,6 +47,7 @@ fn search_near(app: &TestApp, tenant: &str, text: &str, vector: Vec<f32>) -> Vec
         .search(&SearchQuery {
             tenant: uuid(tenant),
             collections: None,
+            documents: None,
             text: text.into(),
             vector,
             limit: 50,

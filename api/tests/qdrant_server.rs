@@ -94,16 +94,35 @@ async fn on_a_qdrant_server_documents_are_indexed_cited_and_deleted_per_tenant()
     let query = SearchQuery {
         tenant: uuid(&bob),
         collections: None,
+        documents: None,
         text: "Ian Murdock Debian 1993".into(),
         vector: vec![1.0 / (384f32).sqrt(); 384],
         limit: 50,
         weights: Default::default(),
     };
-    let hits = tokio::task::spawn_blocking(move || index.search(&query))
-        .await
-        .unwrap()
-        .unwrap();
+    let search = |query: SearchQuery| {
+        let index = index.clone();
+        async move {
+            tokio::task::spawn_blocking(move || index.search(&query))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let hits = search(query.clone()).await;
     assert!(hits.is_empty(), "{hits:?}");
+    // Naming Alice's document does not open it to Bob; Alice, searching
+    // within it, finds its points and no other.
+    let within = |tenant: &str| SearchQuery {
+        tenant: uuid(tenant),
+        documents: Some(vec![uuid(&id)]),
+        ..query.clone()
+    };
+    let hits = search(within(&bob)).await;
+    assert!(hits.is_empty(), "{hits:?}");
+    let hits = search(within(&alice)).await;
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h.document == uuid(&id)), "{hits:?}");
 
     // Deleting the document leaves no point on the server.
     let r = app

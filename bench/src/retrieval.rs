@@ -708,6 +708,7 @@ async fn graph_recall(
             .map(|i| SearchQuery {
                 tenant: tenant.0,
                 collections: Some(vec![collection.0]),
+                documents: None,
                 text: queries[i].clone(),
                 vector: vectors.question(i),
                 limit,

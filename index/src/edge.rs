@@ -240,6 +240,9 @@ impl EdgeIndex {
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
+        if query.documents.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
 
         // The single top-level filter is propagated by the engine into every
         // prefetch: tenant isolation cannot be forgotten on one of them.
@@ -248,6 +251,12 @@ impl EdgeIndex {
             let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
             filter = filter.merge_owned(Filter::new_must(Condition::Field(
                 FieldCondition::new_match(path(COLLECTION), Match::from(any)),
+            )));
+        }
+        if let Some(documents) = &query.documents {
+            let any: Vec<String> = documents.iter().map(Uuid::to_string).collect();
+            filter = filter.merge_owned(Filter::new_must(Condition::Field(
+                FieldCondition::new_match(path(DOCUMENT), Match::from(any)),
             )));
         }
 

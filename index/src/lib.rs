@@ -59,6 +59,9 @@ pub struct SearchQuery {
     pub tenant: Uuid,
     /// `None`: every collection of the tenant. `Some(empty)`: nothing.
     pub collections: Option<Vec<Uuid>>,
+    /// `None`: every document of those collections. `Some(ids)`: only these
+    /// (a question that names its documents is searched within them).
+    pub documents: Option<Vec<Uuid>>,
     /// Keyword side (BM25). May be empty: dense-only search.
     pub text: String,
     /// Dense side, embedded with the index's model.

@@ -233,12 +233,19 @@ impl SearchIndex for QdrantServerIndex {
         if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
         }
+        if query.documents.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
         let mut filter = tenant_filter(query.tenant, None);
         if let Some(collections) = &query.collections {
             let any: Vec<String> = collections.iter().map(Uuid::to_string).collect();
             filter
                 .must
                 .push(Condition::matches(schema::COLLECTION, any));
+        }
+        if let Some(documents) = &query.documents {
+            let any: Vec<String> = documents.iter().map(Uuid::to_string).collect();
+            filter.must.push(Condition::matches(schema::DOCUMENT, any));
         }
         let candidates = schema::candidates(query.limit);
         let mut request = QueryPointsBuilder::new(&self.collection);

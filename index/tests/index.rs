@@ -90,6 +90,36 @@ fn collection_filter_restricts_results() {
 }
 
 #[test]
+fn document_filter_restricts_results() {
+    let dir = tmp();
+    let index = loaded(dir.path());
+    let text = "contrat assurance habitation";
+    let vector = unit(seed_of(DOC_B1, 0));
+    let within = |documents: Vec<uuid::Uuid>, tenant| SearchQuery {
+        documents: Some(documents),
+        ..query(tenant, text, vector.clone())
+    };
+
+    // Control: unfiltered, B1 comes first; within B2, only B2's chunks.
+    let all = index
+        .search(&query(TENANT_B, text, vector.clone()))
+        .unwrap();
+    assert_eq!(key(&all[0]), (DOC_B1, 0));
+    let only_b2 = index.search(&within(vec![DOC_B2], TENANT_B)).unwrap();
+    assert_eq!(only_b2.len(), 2, "{only_b2:?}");
+    assert!(only_b2.iter().all(|h| h.document == DOC_B2), "{only_b2:?}");
+    let both = index
+        .search(&within(vec![DOC_B1, DOC_B2], TENANT_B))
+        .unwrap();
+    assert_eq!(both, all);
+
+    // Another tenant's document id does not open a door into it.
+    let foreign = index.search(&within(vec![DOC_A], TENANT_B)).unwrap();
+    assert!(foreign.is_empty(), "{foreign:?}");
+    assert!(index.search(&within(vec![], TENANT_B)).unwrap().is_empty());
+}
+
+#[test]
 fn keyword_path_finds_rare_word_without_accents() {
     let dir = tmp();
     let index = loaded(dir.path());

@@ -20,6 +20,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use ancre_domain::DocumentId;
+
 use crate::Source;
 
 /// The lower-cased words of `text`, each letter/digit run of a mixed word
@@ -58,19 +60,34 @@ fn abbreviation(word: &str) -> Option<String> {
     (letters && mixed && capitals.chars().count() >= 2).then(|| capitals.to_lowercase())
 }
 
-/// The question's words, its fiscal years as plain years, each pair of
-/// adjacent words glued ("J&J" → jj too), and its abbreviations' capitals.
-fn question_words(question: &str) -> HashSet<String> {
+/// Each word of `question` that `keep` accepts, lower-cased with its
+/// letter/digit runs, glued to the next word when `keep` accepts that one
+/// too ("American Express" → americanexpress, "J&J" → jj), and an
+/// abbreviation's capitals ("JnJ" → jj).
+fn word_forms(question: &str, keep: impl Fn(&str) -> bool) -> HashSet<String> {
     let raw: Vec<&str> = question
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let plain: Vec<String> = raw.iter().map(|w| w.to_lowercase()).collect();
-    let mut all: HashSet<String> = words(question).into_iter().collect();
-    for pair in plain.windows(2) {
-        all.insert(format!("{}{}", pair[0], pair[1]));
+    let mut all = HashSet::new();
+    for (i, word) in raw.iter().enumerate() {
+        if !keep(word) {
+            continue;
+        }
+        all.extend(words(word));
+        all.extend(abbreviation(word));
+        if let Some(next) = raw.get(i + 1).filter(|n| keep(n)) {
+            all.insert(format!("{word}{next}").to_lowercase());
+        }
     }
-    all.extend(raw.iter().filter_map(|w| abbreviation(w)));
+    all
+}
+
+/// The question's words, each pair of adjacent words glued, its
+/// abbreviations' capitals ([`word_forms`]) and its fiscal years as plain
+/// years.
+fn question_words(question: &str) -> HashSet<String> {
+    let mut all = word_forms(question, |_| true);
     all.extend(crate::keyword_query::fiscal_years(&question.to_lowercase()));
     all
 }
@@ -107,17 +124,18 @@ pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
         .iter()
         .map(|c| name_words(&c.passage.title))
         .collect();
-    // Words that tell the candidates' documents apart.
-    let distinctive: HashSet<&String> = names
+    // Words that tell the candidates' documents apart: a word every
+    // candidate's name has ("report") tells nothing.
+    let distinctive: HashSet<String> = names
         .iter()
         .flatten()
         .filter(|w| w.chars().count() >= 2 && asked.contains(*w))
         .filter(|w| names.iter().any(|n| !n.contains(*w)))
+        .cloned()
         .collect();
-    let matches: Vec<usize> = names
+    let matches = names
         .iter()
-        .map(|name| name.iter().filter(|w| distinctive.contains(w)).count())
-        .collect();
+        .map(|name| name.iter().filter(|w| distinctive.contains(*w)).count());
     let periods = periods(&asked, &names, &distinctive);
     let mut ranked: Vec<(usize, u32, Source)> = candidates
         .into_iter()
@@ -130,6 +148,145 @@ pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
     ranked.into_iter().map(|(_, _, source)| source).collect()
 }
 
+/// The documents a question names best, and the question without the
+/// words that name them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub documents: Vec<DocumentId>,
+    pub question: String,
+}
+
+/// What `question` names among the candidates' documents by a proper
+/// name — a word it capitalises ("Pfizer", "AMCOR", "American Express",
+/// "J&J"), not a year and not a word of its prose ("data" is what
+/// `data-policy.pdf` is about, not what tells it apart) — and the question
+/// without those words, unless nothing else would be left: within a
+/// document its name is on every passage (each is searched with it), so
+/// the words say nothing there but favour the pages that repeat them.
+/// The documents are those whose names have the most of those words — all
+/// of a company's filings; which period is asked is [`focus`]'s to weigh.
+/// `None` when it names none.
+pub fn named(question: &str, candidates: &[Source]) -> Option<Named> {
+    let proper = proper_words(question);
+    let naming: Vec<HashSet<String>> = candidates
+        .iter()
+        .map(|c| {
+            name_words(&c.passage.title)
+                .into_iter()
+                .filter(|w| proper.contains(w))
+                .collect()
+        })
+        .collect();
+    let best = naming.iter().map(HashSet::len).max().filter(|m| *m > 0)?;
+    let mut words: HashSet<&str> = HashSet::new();
+    let mut documents = Vec::new();
+    for (candidate, named_by) in candidates.iter().zip(&naming) {
+        let id = candidate.passage.document_id;
+        if named_by.len() == best && !documents.contains(&id) {
+            documents.push(id);
+            words.extend(named_by.iter().map(String::as_str));
+        }
+    }
+    let question = without(question, &words).unwrap_or_else(|| question.to_owned());
+    Some(Named {
+        documents,
+        question,
+    })
+}
+
+/// The words `question` writes as proper names: the [`word_forms`] of the
+/// words it capitalises; years and single letters left out.
+fn proper_words(question: &str) -> HashSet<String> {
+    let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let mut all = word_forms(question, capitalised);
+    all.retain(|w| w.chars().count() >= 2 && year(w).is_none());
+    all
+}
+
+/// `question` without its words (or pairs of adjacent words, or
+/// abbreviations) that are among `words`, each with its possessive
+/// ("Pfizer's" goes whole), spaces tidied; `None` when nothing else is
+/// left. (Putting "it" or "its" in their place read better but lost an
+/// answer's figure on financebench-dev and found no evidence page more.)
+fn without(question: &str, words: &HashSet<&str>) -> Option<String> {
+    // Each letter/digit run, with its byte span.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in question.char_indices().chain([(question.len(), ' ')]) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let names = |text: &str| {
+        let lower = text.to_lowercase();
+        self::words(&lower)
+            .iter()
+            .any(|w| words.contains(w.as_str()))
+            || abbreviation(text).is_some_and(|a| words.contains(a.as_str()))
+    };
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let (s, e) = runs[i];
+        if let Some(&(_, e2)) = runs.get(i + 1) {
+            let pair = format!("{}{}", &question[s..e], &question[runs[i + 1].0..e2]);
+            if words.contains(pair.to_lowercase().as_str()) {
+                cut.push((s, e2));
+                i += 2;
+                continue;
+            }
+        }
+        if names(&question[s..e]) {
+            cut.push((s, e));
+        }
+        i += 1;
+    }
+    let mut out = String::new();
+    let mut at = 0;
+    for (s, e) in cut {
+        if s < at {
+            continue;
+        }
+        out.push_str(&question[at..s]);
+        at = e + possessive(&question[e..]);
+    }
+    out.push_str(&question[at..]);
+    // Nothing but the name: no question left to ask without it.
+    if !out.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let tidy = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(
+        tidy.replace(" ,", ",")
+            .replace(" ?", "?")
+            .replace(" .", "."),
+    )
+}
+
+/// The length of the possessive `text` opens with: "'s" or "’s", or a
+/// lone apostrophe ("Express' name"); 0 when none.
+fn possessive(text: &str) -> usize {
+    for mark in ["'", "’"] {
+        if let Some(rest) = text.strip_prefix(mark) {
+            let word_follows = |r: &str| r.chars().next().is_some_and(char::is_alphanumeric);
+            if let Some(after) = rest.strip_prefix('s') {
+                if !word_follows(after) {
+                    return mark.len() + 1;
+                }
+            }
+            if !word_follows(rest) {
+                return mark.len();
+            }
+        }
+    }
+    0
+}
+
 /// For each name, how far its year is from the period asked, beyond the
 /// nearest of its company's filings (0 for the nearest). A company's
 /// filings are the documents the question names by the same words, years
@@ -139,7 +296,7 @@ pub fn focus(question: &str, candidates: Vec<Source>) -> Vec<Source> {
 fn periods(
     asked: &HashSet<String>,
     names: &[HashSet<String>],
-    distinctive: &HashSet<&String>,
+    distinctive: &HashSet<String>,
 ) -> Vec<u32> {
     let asked_years = years(asked);
     let company: Vec<Vec<&String>> = names
@@ -147,7 +304,7 @@ fn periods(
         .map(|name| {
             let mut words: Vec<&String> = name
                 .iter()
-                .filter(|w| distinctive.contains(w) && year(w).is_none())
+                .filter(|w| distinctive.contains(*w) && year(w).is_none())
                 .collect();
             words.sort();
             words
@@ -195,7 +352,8 @@ fn years(words: &HashSet<String>) -> Vec<u32> {
     words.iter().filter_map(|w| year(w)).collect()
 }
 
-fn year(word: &str) -> Option<u32> {
+/// `word` as a year (1900–2099).
+pub(crate) fn year(word: &str) -> Option<u32> {
     let plausible = word.len() == 4 && (word.starts_with("19") || word.starts_with("20"));
     plausible.then(|| word.parse().ok()).flatten()
 }
@@ -335,5 +493,79 @@ mod tests {
         // Words in one case are not abbreviations: "AMCOR" or "FY" name no initials.
         assert_eq!(abbreviation("AMCOR"), None);
         assert_eq!(abbreviation("JnJ").as_deref(), Some("jj"));
+    }
+
+    #[test]
+    fn a_named_document_is_searched_without_the_words_that_name_it() {
+        let candidates = vec![
+            source(1, "PFIZER_2021_10K.pdf"),
+            source(2, "BOEING_2022_10K.pdf"),
+            source(3, "Pfizer_2023Q2_10Q.pdf"),
+        ];
+        // Both of Pfizer's filings are named alike; the period is focus's to weigh.
+        let pfizer = named("Which companies did Pfizer acquire?", &candidates).unwrap();
+        assert_eq!(pfizer.documents, [document(1), document(3)]);
+        assert_eq!(pfizer.question, "Which companies did acquire?");
+        // A year stays in the question; which filing it means is focus's to weigh.
+        let q2 = named("As of Q2'2023, is Pfizer's spin-off done?", &candidates).unwrap();
+        assert_eq!(q2.documents, [document(1), document(3)]);
+        assert_eq!(q2.question, "As of Q2'2023, is spin-off done?");
+        // A year does not bring in another company's filing named by it.
+        let boeing = vec![
+            source(1, "BOEING_2022_10K.pdf"),
+            source(2, "AMCOR_2023_10K.pdf"),
+        ];
+        let named_boeing = named("What is Boeing forecasting for FY2023?", &boeing).unwrap();
+        assert_eq!(named_boeing.documents, [document(1)]);
+        // Named by a year alone, by prose or by nothing: no document is singled out.
+        assert_eq!(super::named("What happened in 2022?", &candidates), None);
+        assert_eq!(super::named("What is a quick ratio?", &candidates), None);
+        assert_eq!(super::named("Which pfizer filings?", &candidates), None);
+        // Its only filing among the candidates is still named by it.
+        let alone = [
+            source(1, "BOEING_2022_10K.pdf"),
+            source(1, "BOEING_2022_10K.pdf"),
+        ];
+        let boeing_only = super::named("Who are Boeing's customers?", &alone).unwrap();
+        assert_eq!(boeing_only.documents, [document(1)]);
+        assert_eq!(boeing_only.question, "Who are customers?");
+        // A question that is only a name keeps its words.
+        assert_eq!(
+            super::named("Pfizer?", &candidates).unwrap().question,
+            "Pfizer?"
+        );
+    }
+
+    #[test]
+    fn names_come_out_with_their_pairs_initials_and_possessives() {
+        let words = |ws: &[&'static str]| ws.iter().copied().collect::<HashSet<&str>>();
+        let pfizer = words(&["pfizer", "boeing"]);
+        for (question, words, expected) in [
+            (
+                "Which securities trade under American Express' name?",
+                words(&["americanexpress"]),
+                "Which securities trade under name?",
+            ),
+            (
+                "Are JnJ's and J&J’s margins high?",
+                words(&["jj"]),
+                "Are and margins high?",
+            ),
+            (
+                "For Pfizer, which region fell?",
+                pfizer.clone(),
+                "For, which region fell?",
+            ),
+            // A word that merely contains a name is kept.
+            (
+                "Is Pfizerlike growth Boeing's?",
+                pfizer.clone(),
+                "Is Pfizerlike growth?",
+            ),
+        ] {
+            assert_eq!(without(question, &words).as_deref(), Some(expected));
+        }
+        // Nothing but the name: nothing to ask without it.
+        assert_eq!(without("Pfizer's?", &pfizer), None);
     }
 }

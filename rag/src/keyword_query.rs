@@ -37,6 +37,13 @@ const GLOSSARY: &[Term] = &[
                 coût des ventes chiffre d'affaires",
         statements: &[IncomeStatement],
     },
+    // What moved the bottom line is read on the statement that adds it up.
+    Term {
+        cues: &["net income", "net earnings", "net loss", "résultat net", "bénéfice net", "perte nette"],
+        words: "net income income from continuing operations before taxes \
+                résultat net",
+        statements: &[IncomeStatement],
+    },
     Term {
         cues: &["operating margin", "marge opérationnelle"],
         words: "operating income total revenues operating expenses \
@@ -72,6 +79,24 @@ const GLOSSARY: &[Term] = &[
         cues: &["inventory turnover", "sold its inventory", "rotation des stocks"],
         words: "inventories cost of products sold cost of sales",
         statements: &[BalanceSheet, IncomeStatement],
+    },
+    // Growth, as analysts ask it ("a high growth company?"), is what a
+    // filing states as its sales or revenues increasing, in its discussion
+    // of results rather than in a statement.
+    Term {
+        cues: &[
+            "high growth",
+            "high-growth",
+            "growth company",
+            "revenue growth",
+            "sales growth",
+            "forte croissance",
+            "croissance du chiffre d'affaires",
+            "croissance des ventes",
+        ],
+        words: "sales increased revenues increased net sales growth \
+                chiffre d'affaires en hausse croissance des ventes",
+        statements: &[],
     },
     // A statement named as such: its title is already in the question.
     Term {
@@ -210,6 +235,10 @@ mod tests {
         // Cues are whole words.
         assert_eq!(keyword_query("Does it appear?"), "Does it appear?");
         assert!(keyword_query("Did PPE grow?").contains("accumulated depreciation"));
+        // Growth is read in the filing's words, and needs no statement.
+        let q = keyword_query("Are its FY2022 financials that of a high growth company?");
+        assert!(q.contains("sales increased"), "{q}");
+        assert!(statements_asked("Is it a high-growth company?").is_empty());
         // A statement named adds no words: its title is the question's own.
         assert_eq!(
             keyword_query("What is the largest liability in the balance sheet?"),
@@ -229,6 +258,10 @@ mod tests {
         );
         assert_eq!(
             statements_asked("Quelle est la marge brute ?"),
+            [Statement::IncomeStatement]
+        );
+        assert_eq!(
+            statements_asked("What substantially increased net income in 2019?"),
             [Statement::IncomeStatement]
         );
         assert_eq!(

@@ -20,10 +20,12 @@
 pub mod answer;
 pub mod citations;
 pub mod document_focus;
+pub mod heading_hits;
 pub mod keyword_query;
 pub mod models;
 pub mod page_spread;
 pub mod prompt;
+pub mod rank_fusion;
 pub mod retrieval;
 pub mod search_pool;
 pub mod segment;

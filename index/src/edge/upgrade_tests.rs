@@ -115,6 +115,7 @@ fn search(index: &EdgeIndex, tenant: Uuid, collections: Option<Vec<Uuid>>) -> Ve
             .search(&SearchQuery {
                 tenant,
                 collections,
+                documents: None,
                 text: "bail".into(),
                 vector: vec![1.0, 0.0, 0.0, 0.0],
                 limit: 10,

@@ -102,6 +102,7 @@ pub fn query(tenant: Uuid, text: &str, vector: Vec<f32>) -> SearchQuery {
     SearchQuery {
         tenant,
         collections: None,
+        documents: None,
         text: text.to_owned(),
         vector,
         limit: 10,

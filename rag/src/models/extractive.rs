@@ -141,6 +141,22 @@ fn same_word(a: &str, b: &str) -> bool {
     short == long || (short.chars().count() >= 6 && long.starts_with(short))
 }
 
+/// A year ("2022") or a fiscal period glued to one ("fy2022", "q22023").
+fn is_date(term: &str) -> bool {
+    let digits = term.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let year = crate::document_focus::year(digits).is_some();
+    match &term[..term.len() - digits.len()] {
+        "" | "fy" => year,
+        // "q22023": quarter 2 of 2023.
+        "q" => {
+            year || digits.len() == 5
+                && digits.starts_with(['1', '2', '3', '4'])
+                && digits.chars().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 /// Whether `question` asks for a figure (a quantity, an amount, a rate).
 fn asks_for_figure(question: &str) -> bool {
     let q = question.to_lowercase();
@@ -216,13 +232,18 @@ impl Extractive {
     /// The quoted units, one per line, each with its marker (the answer
     /// after its label).
     async fn body(&self, request: &ChatRequest) -> String {
-        let question = self.analyzer.query_terms(&request.question);
+        // Within the documents the question names, their name says nothing
+        // (as for retrieval, [`crate::document_focus::named`]): "JnJ's"
+        // made a list of Johnson & Johnson's subsidiaries the closest units.
+        let asked_question = crate::document_focus::named(&request.question, &request.sources)
+            .map_or_else(|| request.question.clone(), |named| named.question);
+        let question = self.analyzer.query_terms(&asked_question);
         // The statement words an analyst's term stands for ("quick ratio" →
         // current assets, current liabilities) count as the question's own:
         // the rows that hold the figures share them, not the question's words.
         let related: Vec<String> = self
             .analyzer
-            .query_terms(&crate::keyword_query::keyword_query(&request.question))
+            .query_terms(&crate::keyword_query::keyword_query(&asked_question))
             .into_iter()
             .filter(|t| !question.contains(t))
             .collect();
@@ -267,11 +288,17 @@ impl Extractive {
         // tell units apart, and would only shrink every unit's share.
         let asked: f32 = question.iter().filter_map(|q| rarity.known(q)).sum();
         for (c, terms) in candidates.iter_mut().zip(&units_terms) {
-            let shared: f32 = terms
+            let shared: Vec<&String> = terms
                 .iter()
                 .filter(|t| question.iter().chain(&related).any(|q| same_word(t, q)))
-                .map(|t| rarity.weight(t))
-                .sum();
+                .collect();
+            // The question's dates say when, not what: "Fiscal 2023, fiscal
+            // 2022 and fiscal 2021 included 52 weeks" shares nothing with
+            // "acquisitions in FY2023, FY2022 and FY2021".
+            if shared.iter().all(|t| is_date(t)) {
+                continue;
+            }
+            let shared: f32 = shared.iter().map(|t| rarity.weight(t)).sum();
             c.shared = shared / asked.max(f32::EPSILON);
             c.score = c.shared;
         }
@@ -279,7 +306,7 @@ impl Extractive {
         candidates.sort_by(best_first);
         if let Some(embedder) = &self.embedder {
             candidates.truncate(MAX_EMBEDDED);
-            self.score_by_meaning(embedder.as_ref(), &request.question, &mut candidates)
+            self.score_by_meaning(embedder.as_ref(), &asked_question, &mut candidates)
                 .await;
             candidates.sort_by(best_first);
         } else {
@@ -412,6 +439,18 @@ mod tests {
         }
     }
 
+    /// `question` asked of `sources`, in English.
+    fn request(question: &str, sources: Vec<Source>) -> ChatRequest {
+        ChatRequest {
+            model: "extractive".into(),
+            temperature: 0.0,
+            messages: vec![],
+            sources,
+            question: question.into(),
+            language: Language::English,
+        }
+    }
+
     #[test]
     fn a_running_footer_is_not_a_row_to_quote() {
         let unit = |text| crate::segment::sentences(text).pop().unwrap();
@@ -436,11 +475,9 @@ mod tests {
     async fn a_term_every_passage_has_says_less_than_one_that_picks_the_unit_out() {
         let exhibits = "Acme Corp. 2021 Long-Term Incentive Plan, as amended in 2022. \
                         Acme Corp. 2022 Deferred Compensation Plan, effective 2022.";
-        let request = ChatRequest {
-            model: "extractive".into(),
-            temperature: 0.0,
-            messages: vec![],
-            sources: vec![
+        let request = request(
+            "What acquisitions has Acme done in FY2022 and FY2021?",
+            vec![
                 source(1, &[], exhibits),
                 source(
                     2,
@@ -454,15 +491,56 @@ mod tests {
                     "In fiscal 2022, we completed the acquisition of Current Health for $389 million.",
                 ),
             ],
-            question: "What acquisitions has Acme done in FY2022 and FY2021?".into(),
-            language: Language::English,
-        };
+        );
         let answer = Extractive::default().body(&request).await;
         // The name and the years are in every unit; "acquisition" only here.
         assert!(answer.contains("acquisition of Current Health"), "{answer}");
         // Stems of one word meet: geographi(es) and geograph(ic).
         assert!(same_word("geographi", "geograph"));
         assert!(!same_word("retain", "retent"));
+    }
+
+    #[tokio::test]
+    async fn a_unit_that_shares_only_the_dates_is_not_quoted() {
+        let request = request(
+            "What acquisitions has Acme done in FY2022 and FY2021?",
+            vec![
+                source(1, &[], "Fiscal 2022 and fiscal 2021 included 52 weeks."),
+                source(
+                    2,
+                    &[],
+                    "In fiscal 2022, we completed the acquisition of Current Health.",
+                ),
+            ],
+        );
+        let answer = Extractive::default().body(&request).await;
+        assert!(answer.contains("acquisition of Current Health"), "{answer}");
+        assert!(!answer.contains("52 weeks"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn the_name_of_the_document_asked_about_picks_no_unit() {
+        let request = request(
+            "Is Acme's growth high?",
+            vec![
+                source(1, &[], "Acme Holdings Limited | Ireland"),
+                source(2, &[], "Worldwide sales growth was 1.3% in 2022."),
+            ],
+        );
+        let answer = Extractive::default().body(&request).await;
+        assert!(answer.contains("sales growth was 1.3%"), "{answer}");
+        // Every unit of ACME_2023_10K.pdf is Acme's: naming it says nothing.
+        assert!(!answer.contains("Holdings"), "{answer}");
+    }
+
+    #[test]
+    fn dates_are_years_and_fiscal_periods_only() {
+        for date in ["2022", "1999", "fy2023", "q22023"] {
+            assert!(is_date(date), "{date}");
+        }
+        for other in ["389", "52", "10k", "20000", "fy", "covid19", "3502"] {
+            assert!(!is_date(other), "{other}");
+        }
     }
 
     #[tokio::test]
@@ -475,11 +553,9 @@ mod tests {
         );
         // The next passage overlaps the first by a row.
         let overlap = "Total current liabilities | 4,691 | 5,308\nTotal equity | 4,026 | 4,082";
-        let request = ChatRequest {
-            model: "extractive".into(),
-            temperature: 0.0,
-            messages: vec![],
-            sources: vec![
+        let request = request(
+            "Has Acme's quick ratio improved between FY2023 and FY2022?",
+            vec![
                 source(
                     1,
                     &[title, header],
@@ -492,9 +568,7 @@ mod tests {
                     "Analysts often look at the ratio of a company's debt.",
                 ),
             ],
-            question: "Has Acme's quick ratio improved between FY2023 and FY2022?".into(),
-            language: Language::English,
-        };
+        );
         let answer = Extractive::default().body(&request).await;
         assert!(
             answer.contains("Total current assets | 5,853 | 6,041"),
