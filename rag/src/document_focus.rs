@@ -352,6 +352,23 @@ fn years(words: &HashSet<String>) -> Vec<u32> {
     words.iter().filter_map(|w| year(w)).collect()
 }
 
+/// A year ("2022") or a fiscal period glued to one ("fy2022", "q22023").
+pub(crate) fn is_date(term: &str) -> bool {
+    let digits = term.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let a_year = year(digits).is_some();
+    match &term[..term.len() - digits.len()] {
+        "" | "fy" => a_year,
+        // "q22023": quarter 2 of 2023.
+        "q" => {
+            a_year
+                || digits.len() == 5
+                    && digits.starts_with(['1', '2', '3', '4'])
+                    && digits.chars().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
 /// `word` as a year (1900–2099).
 pub(crate) fn year(word: &str) -> Option<u32> {
     let plausible = word.len() == 4 && (word.starts_with("19") || word.starts_with("20"));
@@ -361,6 +378,16 @@ pub(crate) fn year(word: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_years_and_fiscal_periods_only() {
+        for date in ["2022", "1999", "fy2023", "q22023"] {
+            assert!(is_date(date), "{date}");
+        }
+        for other in ["389", "52", "10k", "20000", "fy", "covid19", "3502"] {
+            assert!(!is_date(other), "{other}");
+        }
+    }
 
     use ancre_projections::read::passages::PassageView;
 

@@ -141,22 +141,6 @@ fn same_word(a: &str, b: &str) -> bool {
     short == long || (short.chars().count() >= 6 && long.starts_with(short))
 }
 
-/// A year ("2022") or a fiscal period glued to one ("fy2022", "q22023").
-fn is_date(term: &str) -> bool {
-    let digits = term.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let year = crate::document_focus::year(digits).is_some();
-    match &term[..term.len() - digits.len()] {
-        "" | "fy" => year,
-        // "q22023": quarter 2 of 2023.
-        "q" => {
-            year || digits.len() == 5
-                && digits.starts_with(['1', '2', '3', '4'])
-                && digits.chars().all(|c| c.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
-
 /// Whether `question` asks for a figure (a quantity, an amount, a rate).
 fn asks_for_figure(question: &str) -> bool {
     let q = question.to_lowercase();
@@ -295,7 +279,7 @@ impl Extractive {
             // The question's dates say when, not what: "Fiscal 2023, fiscal
             // 2022 and fiscal 2021 included 52 weeks" shares nothing with
             // "acquisitions in FY2023, FY2022 and FY2021".
-            if shared.iter().all(|t| is_date(t)) {
+            if shared.iter().all(|t| crate::document_focus::is_date(t)) {
                 continue;
             }
             let shared: f32 = shared.iter().map(|t| rarity.weight(t)).sum();
@@ -531,16 +515,6 @@ mod tests {
         assert!(answer.contains("sales growth was 1.3%"), "{answer}");
         // Every unit of ACME_2023_10K.pdf is Acme's: naming it says nothing.
         assert!(!answer.contains("Holdings"), "{answer}");
-    }
-
-    #[test]
-    fn dates_are_years_and_fiscal_periods_only() {
-        for date in ["2022", "1999", "fy2023", "q22023"] {
-            assert!(is_date(date), "{date}");
-        }
-        for other in ["389", "52", "10k", "20000", "fy", "covid19", "3502"] {
-            assert!(!is_date(other), "{other}");
-        }
     }
 
     #[tokio::test]
