@@ -237,10 +237,7 @@ impl EdgeIndex {
             &query.vector,
         )?;
         query.weights.check()?;
-        if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
-        if query.documents.as_ref().is_some_and(Vec::is_empty) {
+        if query.selects_nothing() {
             return Ok(Vec::new());
         }
 

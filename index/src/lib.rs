@@ -71,6 +71,17 @@ pub struct SearchQuery {
     pub weights: FusionWeights,
 }
 
+impl SearchQuery {
+    /// Whether the query can find nothing, whatever the index holds: no
+    /// hit asked for, or an empty list of collections or documents to
+    /// search within. Every backend answers it without a query.
+    pub fn selects_nothing(&self) -> bool {
+        self.limit == 0
+            || self.collections.as_ref().is_some_and(Vec::is_empty)
+            || self.documents.as_ref().is_some_and(Vec::is_empty)
+    }
+}
+
 /// Weights of the two candidate lists in reciprocal-rank fusion. A side of
 /// weight 0 is not queried at all: `{dense: 0, keyword: 1}` is plain BM25,
 /// `{dense: 1, keyword: 0}` plain vector search.

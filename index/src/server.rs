@@ -230,10 +230,7 @@ impl SearchIndex for QdrantServerIndex {
     fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, IndexError> {
         schema::check_vector(self.dimension, || "search query".to_owned(), &query.vector)?;
         query.weights.check()?;
-        if query.limit == 0 || query.collections.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
-        if query.documents.as_ref().is_some_and(Vec::is_empty) {
+        if query.selects_nothing() {
             return Ok(Vec::new());
         }
         let mut filter = tenant_filter(query.tenant, None);
