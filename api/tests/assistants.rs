@@ -37,7 +37,7 @@ async fn create_with_defaults_read_update_list_and_delete() {
     assert_eq!(created["collections"], json!([manuals]));
     assert_eq!(
         created["retrieval"],
-        json!({ "top_k": 6, "dense_weight": 0.5, "keyword_weight": 0.5 })
+        json!({ "top_k": 6, "dense_weight": 0.5, "keyword_weight": 0.5, "rerank": false })
     );
     assert!((created["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
     let got = body(app.call("user_a", Method::GET, &location).await).await;
@@ -48,7 +48,7 @@ async fn create_with_defaults_read_update_list_and_delete() {
         .json(&json!({
             "temperature": 0.9,
             "collections": [contracts, manuals, contracts],
-            "retrieval": { "top_k": 12 }
+            "retrieval": { "top_k": 12, "rerank": true }
         }))
         .send()
         .await
@@ -59,6 +59,9 @@ async fn create_with_defaults_read_update_list_and_delete() {
     assert_eq!(updated["collections"], json!([contracts, manuals]));
     assert_eq!(updated["retrieval"]["top_k"], 12);
     assert_eq!(updated["retrieval"]["dense_weight"], 0.5);
+    assert_eq!(updated["retrieval"]["rerank"], true);
+    let got = body(app.call("user_a", Method::GET, &location).await).await;
+    assert_eq!(got["retrieval"]["rerank"], true, "the read model keeps it");
     assert!((updated["temperature"].as_f64().unwrap() - 0.9).abs() < 1e-6);
 
     create(&app, "user_a", json!({ "name": "Second" })).await;

@@ -42,6 +42,7 @@ async fn an_assistant_shows_what_it_would_retrieve_without_answering_or_charging
     let preview = body(r).await;
     assert_eq!(preview["top_k"], 6);
     assert_eq!(preview["dense_weight"], 0.5);
+    assert_eq!(preview["rerank"], false, "the assistant's default");
     let passages = preview["passages"].as_array().unwrap();
     assert_eq!(passages[0]["filename"], "licence.md", "{preview}");
     assert_eq!(passages[0]["rank"], 1);
@@ -66,6 +67,21 @@ async fn an_assistant_shows_what_it_would_retrieve_without_answering_or_charging
     assert_eq!(preview["passages"].as_array().unwrap().len(), 1);
     assert_eq!(preview["passages"][0]["filename"], "cuisine.md");
     assert_eq!(preview["dense_weight"], 0.0);
+
+    // Ranked again by best sentence: the same passage leads, the setting is said.
+    let r = app
+        .as_user(owner, Method::POST, &path)
+        .json(&json!({ "question": "What does the General Public License guarantee?", "rerank": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let preview = body(r).await;
+    assert_eq!(preview["rerank"], true);
+    assert_eq!(
+        preview["passages"][0]["filename"], "licence.md",
+        "{preview}"
+    );
 
     // Bad input: a clear 422.
     for bad in [

@@ -435,6 +435,7 @@ impl Quality<'_> {
                             question: text,
                             vector: vector.clone(),
                             weights: *weights,
+                            rerank: false,
                         },
                         50,
                     )
@@ -629,6 +630,7 @@ async fn latency(
                                     question: &text,
                                     vector,
                                     weights: FusionWeights::default(),
+                                    rerank: false,
                                 },
                                 6,
                             )

@@ -11,6 +11,8 @@
 //!   question's language, numbered sources, recent turns).
 //! - [`segment`]: a passage's sentences and table rows, the units quoted in
 //!   excerpts and extractive answers.
+//! - [`sentence_rerank`]: candidates ranked again by their sentence closest
+//!   to the question (an assistant's `rerank` setting).
 //! - [`citations`]: markers `[n]` — dropping those that point nowhere, even
 //!   split across streamed tokens — and the citations they stand for.
 //! - [`models`]: the chat models a deployment serves (the extractive default,
@@ -29,6 +31,7 @@ pub mod rank_fusion;
 pub mod retrieval;
 pub mod search_pool;
 pub mod segment;
+pub mod sentence_rerank;
 pub mod statement_focus;
 #[cfg(test)]
 mod test_passage;

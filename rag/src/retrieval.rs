@@ -74,7 +74,8 @@ pub enum RetrievalError {
 }
 
 /// One search of a tenant's collections: the question, as text and as
-/// embedded, and how much each leg weighs.
+/// embedded, how much each leg weighs, and whether the candidates are
+/// ranked again by their best sentence ([`crate::sentence_rerank`]).
 #[derive(Debug, Clone)]
 pub struct Search<'a> {
     pub tenant: TenantId,
@@ -82,6 +83,7 @@ pub struct Search<'a> {
     pub question: &'a str,
     pub vector: Vec<f32>,
     pub weights: FusionWeights,
+    pub rerank: bool,
 }
 
 /// Hits asked of the index beyond `top_k`, so that a few points of deleted
@@ -125,7 +127,8 @@ impl Retriever {
         })
     }
 
-    /// The sources for `question` with an assistant's settings.
+    /// The sources for `question` with an assistant's settings: the best
+    /// `top_k` live passages of `collections`.
     pub async fn retrieve(
         &self,
         tenant: TenantId,
@@ -137,14 +140,24 @@ impl Retriever {
             dense: settings.dense_weight,
             keyword: settings.keyword_weight(),
         };
-        self.search(
+        // The rerank compares sentences with the question by meaning, even
+        // for an assistant that searches by keyword only.
+        let vector = if weights.dense > 0.0 || settings.rerank {
+            self.embedder.embed_query(question).await?
+        } else {
+            // Not searched (weight 0), but the index checks its shape.
+            vec![0.0; self.embedder.dimension()]
+        };
+        let search = Search {
             tenant,
             collections,
             question,
+            vector,
             weights,
-            settings.top_k as usize,
-        )
-        .await
+            rerank: settings.rerank,
+        };
+        self.search_with_vector(search, settings.top_k as usize)
+            .await
     }
 
     /// What [`Retriever::retrieve`] would return, each source with its place
@@ -169,6 +182,7 @@ impl Retriever {
             question,
             vector,
             weights,
+            rerank: settings.rerank,
         };
         let sources = self
             .search_with_vector(search(vector.clone(), fused), limit)
@@ -201,45 +215,27 @@ impl Retriever {
             .collect())
     }
 
-    /// The best `limit` live passages of `collections` for `question`.
-    pub async fn search(
-        &self,
-        tenant: TenantId,
-        collections: &[CollectionId],
-        question: &str,
-        weights: FusionWeights,
-        limit: usize,
-    ) -> Result<Vec<Source>, RetrievalError> {
-        let vector = if weights.dense > 0.0 {
-            self.embedder.embed_query(question).await?
-        } else {
-            // Not searched (weight 0), but the index checks its shape.
-            vec![0.0; self.embedder.dimension()]
-        };
-        let search = Search {
-            tenant,
-            collections,
-            question,
-            vector,
-            weights,
-        };
-        self.search_with_vector(search, limit).await
-    }
-
-    /// [`Retriever::search`] with the question already embedded (`vector`):
+    /// [`Retriever::retrieve`] with the question already embedded (`vector`):
     /// the fused ranking, deeper than `limit` (a heading alone standing for
     /// the passage under it, [`crate::heading_hits`]), then the documents the
     /// question names first ([`crate::document_focus`]) and, within the
     /// leading one, the financial statement it asks about
     /// ([`crate::statement_focus`]); then one passage per page before a
-    /// page's second ([`crate::page_spread`]).
+    /// page's second ([`crate::page_spread`]). With `rerank`, twice `limit`
+    /// of them, of which the rerank by best sentence keeps `limit`
+    /// ([`crate::sentence_rerank`]), the statement's passages staying ahead.
     pub async fn search_with_vector(
         &self,
         search: Search<'_>,
         limit: usize,
     ) -> Result<Vec<Source>, RetrievalError> {
         let (question, tenant, collections) = (search.question, search.tenant, search.collections);
-        let candidates = self.candidates(search, limit * FOCUS_DEPTH).await?;
+        let rerank = search.rerank.then(|| search.vector.clone());
+        let depth = match rerank {
+            Some(_) => limit * crate::sentence_rerank::DEPTH,
+            None => limit,
+        };
+        let candidates = self.candidates(search, depth * FOCUS_DEPTH).await?;
         let under = crate::heading_hits::wanted(&candidates);
         let under = read::passages::live(&self.pool, tenant, collections, &under).await?;
         let candidates = crate::heading_hits::replace(candidates, under);
@@ -249,7 +245,16 @@ impl Retriever {
             .statement_passages(tenant, collections, question, &candidates, room)
             .await?;
         let (candidates, ahead) = crate::statement_focus::focus(statement, candidates, limit);
-        let candidates = crate::page_spread::spread(candidates, ahead);
+        let mut candidates = crate::page_spread::spread(candidates, ahead);
+        candidates.truncate(depth);
+        if let Some(vector) = rerank {
+            // The statement's passages were put ahead on purpose: they stay.
+            let rest = candidates.split_off(ahead.min(candidates.len()));
+            let room = limit.saturating_sub(candidates.len());
+            let rest =
+                crate::sentence_rerank::rerank(self.embedder.as_ref(), &vector, rest, room).await;
+            candidates.extend(rest);
+        }
         Ok(candidates
             .into_iter()
             .take(limit)
@@ -366,6 +371,7 @@ impl Retriever {
             question,
             vector,
             weights,
+            rerank: _,
         } = search;
         if collections.is_empty() || limit == 0 {
             return Ok(Vec::new());

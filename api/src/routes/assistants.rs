@@ -41,6 +41,9 @@ pub struct RetrievalResponse {
     pub dense_weight: f32,
     /// Weight of keyword (BM25) search: `1 - dense_weight`.
     pub keyword_weight: f32,
+    /// Whether candidates are ranked again by their sentence closest to the
+    /// question (finer, a few seconds slower per question).
+    pub rerank: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -70,6 +73,7 @@ impl From<AssistantView> for AssistantResponse {
                 top_k: s.retrieval.top_k,
                 dense_weight: s.retrieval.dense_weight,
                 keyword_weight: s.retrieval.keyword_weight(),
+                rerank: s.retrieval.rerank,
             },
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -86,6 +90,10 @@ pub struct RetrievalRequest {
     pub top_k: Option<u32>,
     /// 0 (keyword only) to 1 (dense only), default 0.5.
     pub dense_weight: Option<f32>,
+    /// Rank the candidates again by their sentence closest to the question,
+    /// default false: finer ranking of long passages, a few seconds slower
+    /// per question on a CPU.
+    pub rerank: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -184,6 +192,7 @@ pub async fn create(
         retrieval: RetrievalSettings {
             top_k: body.retrieval.top_k.unwrap_or(defaults.top_k),
             dense_weight: body.retrieval.dense_weight.unwrap_or(defaults.dense_weight),
+            rerank: body.retrieval.rerank.unwrap_or(defaults.rerank),
         },
     };
     let id = AssistantId::new();
@@ -272,6 +281,7 @@ pub async fn update(
                     collections,
                     top_k: body.retrieval.top_k,
                     dense_weight: body.retrieval.dense_weight,
+                    rerank: body.retrieval.rerank,
                 },
             },
             &metadata(&ctx, request),

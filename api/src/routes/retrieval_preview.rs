@@ -37,6 +37,8 @@ pub struct SearchRequest {
     pub top_k: Option<u32>,
     /// Try another dense weight than the assistant's (0 = keyword only, 1 = dense only).
     pub dense_weight: Option<f32>,
+    /// Try ranking again by best sentence (or not) whatever the assistant's setting.
+    pub rerank: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -73,6 +75,7 @@ pub struct SearchResponse {
     /// The settings used (the assistant's, or the request's overrides).
     pub top_k: u32,
     pub dense_weight: f32,
+    pub rerank: bool,
     pub passages: Vec<RetrievedPassage>,
 }
 
@@ -143,6 +146,9 @@ pub async fn search(
         }
         settings.dense_weight = weight;
     }
+    if let Some(rerank) = body.rerank {
+        settings.rerank = rerank;
+    }
     let hits = state
         .answerer
         .retriever()
@@ -166,6 +172,7 @@ pub async fn search(
         question,
         top_k: settings.top_k,
         dense_weight: settings.dense_weight,
+        rerank: settings.rerank,
         passages: hits.into_iter().map(Into::into).collect(),
     }))
 }

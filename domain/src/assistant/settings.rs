@@ -37,6 +37,12 @@ pub struct RetrievalSettings {
     /// Weight of the dense (semantic) side in the fusion, 0 to 1; the keyword
     /// (BM25) side weighs `1 - dense_weight`. 0 = keyword only, 1 = dense only.
     pub dense_weight: f32,
+    /// Rank the candidates again by their sentence closest to the question
+    /// (twice `top_k` of them, each sentence embedded): finer, a few seconds
+    /// slower per question on a CPU. Off by default; events recorded before
+    /// it existed read as off.
+    #[serde(default)]
+    pub rerank: bool,
 }
 
 impl Default for RetrievalSettings {
@@ -44,6 +50,7 @@ impl Default for RetrievalSettings {
         RetrievalSettings {
             top_k: 6,
             dense_weight: 0.5,
+            rerank: false,
         }
     }
 }
@@ -64,6 +71,7 @@ pub struct AssistantChanges {
     pub collections: Option<Vec<CollectionId>>,
     pub top_k: Option<u32>,
     pub dense_weight: Option<f32>,
+    pub rerank: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -135,6 +143,7 @@ impl AssistantSettings {
             retrieval: RetrievalSettings {
                 top_k: changes.top_k.unwrap_or(self.retrieval.top_k),
                 dense_weight: changes.dense_weight.unwrap_or(self.retrieval.dense_weight),
+                rerank: changes.rerank.unwrap_or(self.retrieval.rerank),
             },
         }
     }

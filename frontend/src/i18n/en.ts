@@ -128,6 +128,8 @@ export const en = {
   "assistants.topKHint": "How many passages the model reads (1 to 50).",
   "assistants.denseWeight": "Search: {dense} % meaning, {keyword} % keywords",
   "assistants.denseWeightHint": "Meaning finds paraphrases; keywords find exact terms and codes.",
+  "assistants.rerank": "Rank again by best sentence",
+  "assistants.rerankHint": "Finer when one sentence of a long passage answers; a few seconds slower per question.",
   "assistants.collectionCount": "{count} collection(s)",
   "assistants.chat": "Chat",
   "preview.title": "Retrieval preview",

@@ -130,6 +130,8 @@ export const fr: Messages = {
   "assistants.topKHint": "Nombre de passages lus par le modèle (de 1 à 50).",
   "assistants.denseWeight": "Recherche : {dense} % sens, {keyword} % mots-clés",
   "assistants.denseWeightHint": "Le sens trouve les reformulations ; les mots-clés trouvent les termes et codes exacts.",
+  "assistants.rerank": "Reclasser par meilleure phrase",
+  "assistants.rerankHint": "Plus fin quand une phrase d’un long passage répond ; quelques secondes de plus par question.",
   "assistants.collectionCount": "{count} collection(s)",
   "assistants.chat": "Discuter",
   "preview.title": "Aperçu de la recherche",

@@ -78,13 +78,13 @@ async fn write_settings(
     let collections: Vec<Uuid> = settings.collections.iter().map(|c| c.0).collect();
     sqlx::query(
         "INSERT INTO rm_assistants (assistant_id, tenant_id, name, instructions, model, temperature,
-                collection_ids, top_k, dense_weight, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                collection_ids, top_k, dense_weight, rerank, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
          ON CONFLICT (assistant_id) DO UPDATE SET name = EXCLUDED.name,
                 instructions = EXCLUDED.instructions, model = EXCLUDED.model,
                 temperature = EXCLUDED.temperature, collection_ids = EXCLUDED.collection_ids,
                 top_k = EXCLUDED.top_k, dense_weight = EXCLUDED.dense_weight,
-                updated_at = EXCLUDED.updated_at",
+                rerank = EXCLUDED.rerank, updated_at = EXCLUDED.updated_at",
     )
     .bind(assistant)
     .bind(tenant.0)
@@ -95,6 +95,7 @@ async fn write_settings(
     .bind(collections)
     .bind(settings.retrieval.top_k as i32)
     .bind(settings.retrieval.dense_weight)
+    .bind(settings.retrieval.rerank)
     .bind(at)
     .execute(&mut *tx)
     .await?;

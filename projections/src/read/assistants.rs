@@ -24,6 +24,7 @@ struct Row {
     collection_ids: Vec<Uuid>,
     top_k: i32,
     dense_weight: f32,
+    rerank: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -41,6 +42,7 @@ impl From<Row> for AssistantView {
                 retrieval: RetrievalSettings {
                     top_k: r.top_k.max(0) as u32,
                     dense_weight: r.dense_weight,
+                    rerank: r.rerank,
                 },
             },
             created_at: r.created_at,
@@ -50,7 +52,7 @@ impl From<Row> for AssistantView {
 }
 
 const COLUMNS: &str = "assistant_id, name, instructions, model, temperature, collection_ids, \
-                       top_k, dense_weight, created_at, updated_at";
+                       top_k, dense_weight, rerank, created_at, updated_at";
 
 pub async fn get(
     pool: &PgPool,

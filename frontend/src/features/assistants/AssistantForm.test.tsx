@@ -24,6 +24,7 @@ describe("AssistantForm", () => {
     await userEvent.type(topK, "10");
     fireEvent.change(screen.getByLabelText(/^Recherche/), { target: { value: "0.7" } });
     expect(screen.getByText("Recherche : 70 % sens, 30 % mots-clés")).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText("Reclasser par meilleure phrase"));
     await userEvent.click(screen.getByRole("button", { name: "OK" }));
     expect(submitted).toHaveLength(1);
     expect(bodyOf(submitted[0]!)).toEqual({
@@ -32,7 +33,7 @@ describe("AssistantForm", () => {
       model: null,
       temperature: 0.2,
       collections: ["c2"],
-      retrieval: { top_k: 10, dense_weight: 0.7 },
+      retrieval: { top_k: 10, dense_weight: 0.7, rerank: true },
     });
   });
 });

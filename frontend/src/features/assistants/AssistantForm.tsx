@@ -15,6 +15,7 @@ export interface AssistantValues {
   collections: string[];
   top_k: number;
   dense_weight: number;
+  rerank: boolean;
 }
 
 /** The form's starting values: an existing assistant's, or the server's defaults (blank model = the deployment's). */
@@ -27,6 +28,7 @@ export function valuesOf(a?: Assistant): AssistantValues {
     collections: a?.collections ?? [],
     top_k: a?.retrieval.top_k ?? 6,
     dense_weight: a?.retrieval.dense_weight ?? 0.5,
+    rerank: a?.retrieval.rerank ?? false,
   };
 }
 
@@ -38,7 +40,7 @@ export function bodyOf(v: AssistantValues) {
     model: v.model.trim() || null,
     temperature: v.temperature,
     collections: v.collections,
-    retrieval: { top_k: v.top_k, dense_weight: v.dense_weight },
+    retrieval: { top_k: v.top_k, dense_weight: v.dense_weight, rerank: v.rerank },
   };
 }
 
@@ -125,6 +127,13 @@ export function AssistantForm({
           </Label>
           <input id="assistant-dense" type="range" min={0} max={1} step={0.05} value={v.dense_weight} onChange={(e) => set("dense_weight", Number(e.target.value))} />
           <p className="text-xs text-slate-500">{t("assistants.denseWeightHint")}</p>
+        </div>
+        <div className="flex flex-col gap-1">
+          <label className="flex items-center gap-2 text-sm font-medium">
+            <input type="checkbox" checked={v.rerank} onChange={(e) => set("rerank", e.target.checked)} />
+            {t("assistants.rerank")}
+          </label>
+          <p className="text-xs text-slate-500">{t("assistants.rerankHint")}</p>
         </div>
       </div>
       <ErrorMessage error={error} />

@@ -1,7 +1,7 @@
 // What the assistant would retrieve for a question, without answering or
-// charging a message: to tune top-k and the dense/keyword weight before
-// saving them. Each passage shows its fused score and its place in the
-// dense and keyword rankings taken alone.
+// charging a message: to tune top-k, the dense/keyword weight and the rerank
+// by best sentence before saving them. Each passage shows its fused score
+// and its place in the dense and keyword rankings taken alone.
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { useMutation } from "@tanstack/react-query";
@@ -19,12 +19,14 @@ export function RetrievalPreview({ assistant }: { assistant: Assistant }) {
   const [question, setQuestion] = useState("");
   const [topK, setTopK] = useState(assistant.retrieval.top_k);
   const [dense, setDense] = useState(assistant.retrieval.dense_weight);
+  const [rerank, setRerank] = useState(assistant.retrieval.rerank);
   const preview = useMutation({
     mutationFn: () =>
       api.post<RetrievalPreviewResult>(`/assistants/${assistant.id}/search`, {
         question,
         top_k: topK,
         dense_weight: dense,
+        rerank,
       }),
   });
   const submit = (e: FormEvent) => {
@@ -55,6 +57,10 @@ export function RetrievalPreview({ assistant }: { assistant: Assistant }) {
               </Label>
               <input id="preview-dense" type="range" min={0} max={1} step={0.05} value={dense} onChange={(e) => setDense(Number(e.target.value))} />
             </div>
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" checked={rerank} onChange={(e) => setRerank(e.target.checked)} />
+              {t("assistants.rerank")}
+            </label>
             <Button type="submit" disabled={!question.trim() || preview.isPending}>
               <Search /> {t("preview.run")}
             </Button>

@@ -14,7 +14,7 @@ const citation = {
   page_label: "6", excerpt: "Debian was founded in 1993.", char_start: 0, char_end: 27, chunk_index: 4, score: 0.9,
 };
 const json = (value: unknown) => new Response(JSON.stringify(value), { headers: { "Content-Type": "application/json" } });
-const assistant = { id: A, name: "Historian", model: "extractive", collections: [], instructions: "", temperature: 0.2, retrieval: { top_k: 6, dense_weight: 0.5, keyword_weight: 0.5 }, created_at: "", updated_at: "" };
+const assistant = { id: A, name: "Historian", model: "extractive", collections: [], instructions: "", temperature: 0.2, retrieval: { top_k: 6, dense_weight: 0.5, keyword_weight: 0.5, rerank: false }, created_at: "", updated_at: "" };
 const recorded = {
   id: C, title: "When?", turns: 2, created_at: "", updated_at: "",
   history: [
