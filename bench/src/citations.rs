@@ -19,7 +19,12 @@
 //! files in DIR) for the next run, which then only asks — for iterating on
 //! retrieval and answers, not on ingestion (delete DIR and the database after
 //! a change to parsing or chunking) — and writes each question's best 50
-//! passages, answer and citations to `DIR/passages.jsonl` for study.
+//! passages, answer and citations to `DIR/passages.jsonl` for study
+//! (`DIR/passages-rerank.jsonl` for the second assistant).
+//!
+//! Two assistants answer, before and after in one run: the default
+//! retrieval, and the same with the candidates ranked again by their best
+//! sentence (`rerank`); their rows carry `, rerank` in their names.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -261,99 +266,18 @@ pub async fn run(
     if let Some(f) = &state_file {
         std::fs::write(f, serde_json::to_vec_pretty(&kept)?)?;
     }
-    let mut study = match keep {
-        Some(dir) => Some(std::fs::File::create(dir.join("passages.jsonl"))?),
-        None => None,
+    let study = |name: &str| -> anyhow::Result<Option<std::fs::File>> {
+        Ok(match keep {
+            Some(dir) => Some(std::fs::File::create(dir.join(name))?),
+            None => None,
+        })
     };
-
-    let retrieval = serde_json::json!({ "top_k": TOP_K });
-    let assistant =
-        documents::assistant(&http, &base, "financebench", &[&collection], retrieval).await?;
-
-    let (mut in_top_k, mut in_citations) = (0usize, 0usize);
-    let (mut with_figure, mut figure_found) = (0usize, 0usize);
-    let (mut excerpts, mut whole) = (0usize, 0usize);
-    // Diagnostics: where the evidence page ranks among the best 50, and how
-    // many of the top-k passages come from the asked filing at all.
-    let (mut in_top_50, mut from_filing) = (0usize, 0usize);
-    for q in &questions {
-        let search = format!("/api/v1/assistants/{assistant}/search");
-        let body = serde_json::json!({ "question": q.question });
-        let preview = documents::post_json(&http, &base, &search, &body).await?;
-        let passages = preview["passages"].as_array().context("passages")?;
-        let retrieved = q.any_on_evidence(passages, &ids);
-        let of_filing = passages
-            .iter()
-            .filter(|p| {
-                let file = p["document_id"].as_str().and_then(|d| ids.get(d));
-                file.is_some_and(|f| *f == q.document)
-            })
-            .count();
-        from_filing += of_filing;
-        let body = serde_json::json!({ "question": q.question, "top_k": DIAGNOSTIC_TOP_K });
-        let deep = documents::post_json(&http, &base, &search, &body).await?;
-        let deep = deep["passages"].as_array().context("passages")?;
-        let rank = deep
-            .iter()
-            .position(|p| q.any_on_evidence(std::slice::from_ref(p), &ids))
-            .map(|r| r + 1);
-        in_top_50 += usize::from(rank.is_some());
-        let chat = format!("/api/v1/chat/{assistant}");
-        let body = serde_json::json!({ "message": q.question });
-        let chat = documents::post_json(&http, &base, &chat, &body).await?;
-        let citations = chat["citations"].as_array().context("citations")?;
-        let cited = q.any_on_evidence(citations, &ids);
-        for c in citations {
-            excerpts += 1;
-            whole += usize::from(is_whole_unit(c["excerpt"].as_str().unwrap_or("")));
-        }
-        let answer = chat["answer"].as_str().unwrap_or("");
-        let gold = q.quotable_figures();
-        let found = !gold.is_empty() && figures(answer).iter().any(|f| gold.contains(f));
-        if !gold.is_empty() {
-            with_figure += 1;
-            figure_found += usize::from(found);
-        }
-        if let Some(out) = &mut study {
-            let line = serde_json::json!({
-                "id": q.id, "question": q.question, "document": q.document,
-                "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
-                "answer": chat["answer"], "citations": citations,
-                "retrieved": passages.iter().map(|p| {
-                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
-                    serde_json::json!({ "file": file, "page": p["page"], "chunk": p["chunk_index"] })
-                }).collect::<Vec<_>>(),
-                "passages": deep.iter().map(|p| {
-                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
-                    serde_json::json!({
-                        "file": file, "page": p["page"], "chunk": p["chunk_index"], "score": p["score"],
-                        "dense": p["dense"], "keyword": p["keyword"], "excerpt": p["excerpt"],
-                    })
-                }).collect::<Vec<_>>(),
-            });
-            writeln!(out, "{line}")?;
-        }
-        in_top_k += usize::from(retrieved);
-        in_citations += usize::from(cited);
-        println!(
-            "{} {:<30} top-{TOP_K}: {:<5} cited: {:<5} rank: {:<4} filing: {of_filing}/{} figure: {}",
-            q.id,
-            q.document,
-            retrieved,
-            cited,
-            rank.map_or("-".into(), |r| r.to_string()),
-            passages.len(),
-            if gold.is_empty() {
-                "-".into()
-            } else {
-                format!("{found} ({})", gold.join(", "))
-            }
-        );
-    }
-    server.stop().await;
-
-    let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
-    let asked = questions.len();
+    let asking = Asking {
+        http: &http,
+        base: &base,
+        questions: &questions,
+        ids: &ids,
+    };
     let mut rows = Vec::new();
     if !ingested.is_empty() {
         rows.push(Row::info(
@@ -365,42 +289,200 @@ pub async fn run(
             "p/s",
         ));
     }
-    rows.extend([
-        Row::target(
-            format!("citations: evidence page in top-{TOP_K} ({asked} questions)"),
-            share(in_top_k, asked),
-            ">= 0.85",
-            |v| v >= 0.85,
-        ),
-        Row::target(
-            format!("citations: evidence page among citations ({asked} q.)"),
-            share(in_citations, asked),
-            ">= 0.7",
-            |v| v >= 0.7,
-        ),
-        Row::target(
-            format!("citations: gold figure in the answer ({with_figure} q. quotable)"),
-            share(figure_found, with_figure),
-            ">= 0.4",
-            |v| v >= 0.4,
-        ),
-        Row::info(
-            format!("citations: excerpts that are whole units ({excerpts})"),
-            share(whole, excerpts),
-            "",
-        ),
-        Row::info(
-            format!("citations: evidence page in top-{DIAGNOSTIC_TOP_K} (diagnostic)"),
-            share(in_top_50, asked),
-            "",
-        ),
-        Row::info(
-            format!("citations: top-{TOP_K} passages from the asked filing (diagnostic)"),
-            share(from_filing, asked * TOP_K as usize),
-            "",
-        ),
-    ]);
+    // Before/after in one run: the default retrieval, then the same index
+    // with the candidates ranked again by their best sentence.
+    for (variant, rerank, file) in [
+        ("", false, "passages.jsonl"),
+        (", rerank", true, "passages-rerank.jsonl"),
+    ] {
+        let retrieval = serde_json::json!({ "top_k": TOP_K, "rerank": rerank });
+        let name = format!("financebench{variant}");
+        let assistant =
+            documents::assistant(&http, &base, &name, &[&collection], retrieval).await?;
+        let tally = asking.ask(&assistant, study(file)?).await?;
+        rows.extend(tally.rows(variant, questions.len()));
+    }
+    server.stop().await;
     Ok(rows)
+}
+
+/// The questions asked to one assistant, and what is needed to check the answers.
+struct Asking<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    questions: &'a [Question],
+    /// Document id → file name.
+    ids: &'a HashMap<String, String>,
+}
+
+/// What one assistant's answers to the questions scored.
+#[derive(Default)]
+struct Tally {
+    in_top_k: usize,
+    in_citations: usize,
+    with_figure: usize,
+    figure_found: usize,
+    excerpts: usize,
+    whole: usize,
+    /// Diagnostics: where the evidence page ranks among the best 50, and how
+    /// many of the top-k passages come from the asked filing at all.
+    in_top_50: usize,
+    from_filing: usize,
+    /// Seconds from a question sent to its whole answer read.
+    answer_seconds: Vec<f64>,
+}
+
+impl Asking<'_> {
+    async fn ask(
+        &self,
+        assistant: &str,
+        mut study: Option<std::fs::File>,
+    ) -> anyhow::Result<Tally> {
+        let (http, base, ids) = (self.http, self.base, self.ids);
+        let mut t = Tally::default();
+        for q in self.questions {
+            let search = format!("/api/v1/assistants/{assistant}/search");
+            let body = serde_json::json!({ "question": q.question });
+            let preview = documents::post_json(http, base, &search, &body).await?;
+            let passages = preview["passages"].as_array().context("passages")?;
+            let retrieved = q.any_on_evidence(passages, ids);
+            let of_filing = passages
+                .iter()
+                .filter(|p| {
+                    let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                    file.is_some_and(|f| *f == q.document)
+                })
+                .count();
+            t.from_filing += of_filing;
+            // The first stage's ranking, 50 deep: not ranked again (that
+            // would embed every sentence of 100 passages per question).
+            let body = serde_json::json!({
+                "question": q.question, "top_k": DIAGNOSTIC_TOP_K, "rerank": false,
+            });
+            let deep = documents::post_json(http, base, &search, &body).await?;
+            let deep = deep["passages"].as_array().context("passages")?;
+            let rank = deep
+                .iter()
+                .position(|p| q.any_on_evidence(std::slice::from_ref(p), ids))
+                .map(|r| r + 1);
+            t.in_top_50 += usize::from(rank.is_some());
+            let chat = format!("/api/v1/chat/{assistant}");
+            let body = serde_json::json!({ "message": q.question });
+            let started = Instant::now();
+            let chat = documents::post_json(http, base, &chat, &body).await?;
+            t.answer_seconds.push(started.elapsed().as_secs_f64());
+            let citations = chat["citations"].as_array().context("citations")?;
+            let cited = q.any_on_evidence(citations, ids);
+            for c in citations {
+                t.excerpts += 1;
+                t.whole += usize::from(is_whole_unit(c["excerpt"].as_str().unwrap_or("")));
+            }
+            let answer = chat["answer"].as_str().unwrap_or("");
+            let gold = q.quotable_figures();
+            let found = !gold.is_empty() && figures(answer).iter().any(|f| gold.contains(f));
+            if !gold.is_empty() {
+                t.with_figure += 1;
+                t.figure_found += usize::from(found);
+            }
+            if let Some(out) = &mut study {
+                let line = serde_json::json!({
+                    "id": q.id, "question": q.question, "document": q.document,
+                    "evidence": q.evidence.iter().map(|e| (&e.document, e.page)).collect::<Vec<_>>(),
+                    "answer": chat["answer"], "citations": citations,
+                    "retrieved": passages.iter().map(|p| {
+                        let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                        serde_json::json!({ "file": file, "page": p["page"], "chunk": p["chunk_index"] })
+                    }).collect::<Vec<_>>(),
+                    "passages": deep.iter().map(|p| {
+                        let file = p["document_id"].as_str().and_then(|d| ids.get(d));
+                        serde_json::json!({
+                            "file": file, "page": p["page"], "chunk": p["chunk_index"], "score": p["score"],
+                            "dense": p["dense"], "keyword": p["keyword"], "excerpt": p["excerpt"],
+                        })
+                    }).collect::<Vec<_>>(),
+                });
+                writeln!(out, "{line}")?;
+            }
+            t.in_top_k += usize::from(retrieved);
+            t.in_citations += usize::from(cited);
+            println!(
+                "{} {:<30} top-{TOP_K}: {:<5} cited: {:<5} rank: {:<4} filing: {of_filing}/{} figure: {}",
+                q.id,
+                q.document,
+                retrieved,
+                cited,
+                rank.map_or("-".into(), |r| r.to_string()),
+                passages.len(),
+                if gold.is_empty() {
+                    "-".into()
+                } else {
+                    format!("{found} ({})", gold.join(", "))
+                }
+            );
+        }
+        Ok(t)
+    }
+}
+
+impl Tally {
+    /// The rows of one assistant's answers; `variant` names its settings.
+    fn rows(mut self, variant: &str, asked: usize) -> Vec<Row> {
+        let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+        self.answer_seconds.sort_by(f64::total_cmp);
+        let median = self
+            .answer_seconds
+            .get(self.answer_seconds.len() / 2)
+            .copied()
+            .unwrap_or(0.0);
+        vec![
+            Row::target(
+                format!("citations{variant}: evidence page in top-{TOP_K} ({asked} questions)"),
+                share(self.in_top_k, asked),
+                ">= 0.85",
+                |v| v >= 0.85,
+            ),
+            Row::target(
+                format!("citations{variant}: evidence page among citations ({asked} q.)"),
+                share(self.in_citations, asked),
+                ">= 0.7",
+                |v| v >= 0.7,
+            ),
+            Row::target(
+                format!(
+                    "citations{variant}: gold figure in the answer ({} q. quotable)",
+                    self.with_figure
+                ),
+                share(self.figure_found, self.with_figure),
+                ">= 0.4",
+                |v| v >= 0.4,
+            ),
+            Row::info(
+                format!(
+                    "citations{variant}: excerpts that are whole units ({})",
+                    self.excerpts
+                ),
+                share(self.whole, self.excerpts),
+                "",
+            ),
+            Row::info(
+                format!("citations{variant}: answer time p50 (extractive, whole answer)"),
+                median,
+                "s",
+            ),
+            Row::info(
+                format!("citations{variant}: evidence page in top-{DIAGNOSTIC_TOP_K} (diagnostic)"),
+                share(self.in_top_50, asked),
+                "",
+            ),
+            Row::info(
+                format!(
+                    "citations{variant}: top-{TOP_K} passages from the asked filing (diagnostic)"
+                ),
+                share(self.from_filing, asked * TOP_K as usize),
+                "",
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
