@@ -193,10 +193,10 @@ impl Retriever {
             dense,
             keyword: 1.0 - dense,
         };
-        let dense = self
+        let (dense, _) = self
             .candidates(search(vector.clone(), leg(1.0)), depth)
             .await?;
-        let keyword = self.candidates(search(vector, leg(0.0)), depth).await?;
+        let (keyword, _) = self.candidates(search(vector, leg(0.0)), depth).await?;
         let place = |leg: &[Source], source: &Source| {
             leg.iter()
                 .find(|s| s.same_passage(source))
@@ -235,14 +235,14 @@ impl Retriever {
             Some(_) => limit * crate::sentence_rerank::DEPTH,
             None => limit,
         };
-        let candidates = self.candidates(search, depth * FOCUS_DEPTH).await?;
+        let (candidates, plain) = self.candidates(search, depth * FOCUS_DEPTH).await?;
         let under = crate::heading_hits::wanted(&candidates);
         let under = read::passages::live(&self.pool, tenant, collections, &under).await?;
         let candidates = crate::heading_hits::replace(candidates, under);
         let candidates = crate::document_focus::focus(question, candidates);
         let room = crate::statement_focus::room(limit);
         let statement = self
-            .statement_passages(tenant, collections, question, &candidates, room)
+            .statement_passages(tenant, collections, question, &plain, &candidates, room)
             .await?;
         let (candidates, ahead) = crate::statement_focus::focus(statement, candidates, limit);
         let mut candidates = crate::page_spread::spread(candidates, ahead);
@@ -270,14 +270,15 @@ impl Retriever {
     /// ([`crate::statement_focus`]) in the leading candidate's document, at
     /// most `room`, shared among the statements asked — of each, the
     /// consolidated one when there is one, and its passages holding what
-    /// the question asks when some do; they rank with the leading
-    /// candidate's score. None for most questions (no statement
-    /// asked): no query then.
+    /// the question asks when some do (`plain`: the question without the
+    /// names of its documents); they rank with the leading candidate's
+    /// score. None for most questions (no statement asked): no query then.
     async fn statement_passages(
         &self,
         tenant: TenantId,
         collections: &[CollectionId],
         question: &str,
+        plain: &str,
         candidates: &[Source],
         room: usize,
     ) -> Result<Vec<Source>, RetrievalError> {
@@ -290,9 +291,7 @@ impl Retriever {
         }
         let each = (room / asked.len()).max(1);
         let analyzer = Analyzer::default();
-        let plain = crate::document_focus::named(question, candidates)
-            .map_or_else(|| question.to_owned(), |named| named.question);
-        let terms = crate::statement_focus::asked_terms(&analyzer, &plain);
+        let terms = crate::statement_focus::asked_terms(&analyzer, plain);
         let mut found = Vec::new();
         for statement in asked {
             let passages = read::passages::titled(
@@ -323,15 +322,16 @@ impl Retriever {
     /// documents' passages. Within a filing its name is on every
     /// passage (each is searched with it) and favours only the pages that
     /// repeat it: a list of subsidiaries, for "What companies did Pfizer
-    /// acquire?".
+    /// acquire?". Also the question without those words (as asked when it
+    /// names none).
     async fn candidates(
         &self,
         search: Search<'_>,
         limit: usize,
-    ) -> Result<Vec<Source>, RetrievalError> {
+    ) -> Result<(Vec<Source>, String), RetrievalError> {
         let first = self.ranked(search.clone(), None, limit).await?;
         let Some(named) = crate::document_focus::named(search.question, &first) else {
-            return Ok(first);
+            return Ok((first, search.question.to_owned()));
         };
         // Both legs read the question without the name: with the keyword
         // leg alone rid of it, financebench-dev found one evidence page
@@ -354,7 +354,7 @@ impl Retriever {
         // AMCOR operate in?") and incidental to others ("companies acquired
         // by Pfizer"): both readings rank the named documents' passages.
         let within = crate::rank_fusion::fuse(within, named_first, limit);
-        Ok(within.into_iter().chain(others).collect())
+        Ok((within.into_iter().chain(others).collect(), named.question))
     }
 
     /// The index's ranking alone: the best `limit` live passages, of
