@@ -309,12 +309,18 @@ async fn a_drive_syncs_into_a_collection_and_stays_in_sync() {
         (Some(2), Some(1)),
         "{c}"
     );
+    // The end state itself, not a count: five documents were also seen while
+    // the new version was queued and the removed one not yet gone.
     let after = until(
-        "the replaced and removed documents to go",
+        "the new and replaced documents in, the removed one gone",
         DEADLINE,
         || async {
-            let docs = documents_by_record(&app, owner, &collection).await;
-            (docs.len() == 5).then_some(docs)
+            let now = documents_by_record(&app, owner, &collection).await;
+            let records: Vec<&str> = now.keys().map(String::as_str).collect();
+            let replaced = now
+                .get("f-docx")
+                .is_some_and(|d| d["id"] != docs["f-docx"]["id"]);
+            (records == ["f-docx", "f-gdoc", "f-pdf", "f-pptx", "f-txt"] && replaced).then_some(now)
         },
     )
     .await;
@@ -328,17 +334,14 @@ async fn a_drive_syncs_into_a_collection_and_stays_in_sync() {
         after["f-pdf"]["id"], docs["f-pdf"]["id"],
         "the unchanged one is kept"
     );
-    let old = app
-        .call(
-            owner,
-            Method::GET,
-            &format!(
-                "/api/v1/documents/{}",
-                docs["f-docx"]["id"].as_str().unwrap()
-            ),
-        )
-        .await;
-    assert_eq!(old.status(), 404, "the previous version is deleted");
+    let old = format!(
+        "/api/v1/documents/{}",
+        docs["f-docx"]["id"].as_str().unwrap()
+    );
+    until("the previous version to be deleted", DEADLINE, || async {
+        (app.call(owner, Method::GET, &old).await.status() == 404).then_some(())
+    })
+    .await;
 
     // Replaying both webhooks starts nothing and downloads nothing.
     let (requested, downloads) = (count(&app.db.pool, "SyncRequested").await, fake.downloads());
