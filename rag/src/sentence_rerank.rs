@@ -13,8 +13,8 @@
 //! sustainability: 16th as a whole, in the top-8 by its best sentence.
 //!
 //! It costs one embedding per unit of the candidates (a whole extractive
-//! answer took 4.4 s instead of 2.1 s, p50, on two cores), so an assistant turns it on
-//! ([`ancre_domain::assistant::RetrievalSettings::rerank`]).
+//! answer took 4.4 s instead of 2.1 s, p50, on two cores), so an assistant
+//! turns it on ([`ancre_domain::assistant::RetrievalSettings::rerank`]).
 
 use ancre_ingestion::embedders::Embedder;
 
@@ -41,41 +41,9 @@ pub async fn rerank(
     candidates: Vec<Source>,
     limit: usize,
 ) -> Vec<Source> {
-    let mut owners = Vec::new();
-    let mut texts = Vec::new();
-    for (i, source) in candidates.iter().enumerate() {
-        let units = sentences(&source.passage.text)
-            .into_iter()
-            .filter(|u| u.text.chars().count() >= MIN_UNIT_CHARS)
-            .take(MAX_UNITS_PER_PASSAGE);
-        for unit in units {
-            owners.push(i);
-            texts.push(unit.text.to_owned());
-        }
-    }
-    if texts.is_empty() {
+    let Some(best) = best_units(embedder, vector, &candidates).await else {
         return candidates.into_iter().take(limit).collect();
-    }
-    let units = match embedder.embed_passages(&texts).await {
-        Ok(units) if units.len() == texts.len() => units,
-        Ok(units) => {
-            tracing::warn!(
-                asked = texts.len(),
-                got = units.len(),
-                "rerank skipped: the embedder returned another number of vectors"
-            );
-            return candidates.into_iter().take(limit).collect();
-        }
-        Err(error) => {
-            tracing::warn!(%error, "rerank skipped: units could not be embedded");
-            return candidates.into_iter().take(limit).collect();
-        }
     };
-    let mut best = vec![f32::NEG_INFINITY; candidates.len()];
-    for (owner, unit) in owners.into_iter().zip(&units) {
-        let cosine: f32 = vector.iter().zip(unit).map(|(a, b)| a * b).sum();
-        best[owner] = best[owner].max(cosine);
-    }
     let mut by_unit: Vec<(f32, usize)> = best.into_iter().zip(0..).collect();
     // Stable: equal scores keep the retrieval's order.
     by_unit.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -94,6 +62,52 @@ pub async fn rerank(
         .into_iter()
         .filter(|c| chosen.iter().any(|x| x.same_passage(c)))
         .collect()
+}
+
+/// Each candidate's best cosine between the question and one of its units
+/// (minus infinity for a passage with none); `None` when there is nothing
+/// to embed or embedding fails, and the retrieval's order stands.
+async fn best_units(
+    embedder: &dyn Embedder,
+    vector: &[f32],
+    candidates: &[Source],
+) -> Option<Vec<f32>> {
+    let mut owners = Vec::new();
+    let mut texts = Vec::new();
+    for (i, source) in candidates.iter().enumerate() {
+        let units = sentences(&source.passage.text)
+            .into_iter()
+            .filter(|u| u.text.chars().count() >= MIN_UNIT_CHARS)
+            .take(MAX_UNITS_PER_PASSAGE);
+        for unit in units {
+            owners.push(i);
+            texts.push(unit.text.to_owned());
+        }
+    }
+    if texts.is_empty() {
+        return None;
+    }
+    let units = match embedder.embed_passages(&texts).await {
+        Ok(units) if units.len() == texts.len() => units,
+        Ok(units) => {
+            tracing::warn!(
+                asked = texts.len(),
+                got = units.len(),
+                "rerank skipped: the embedder returned another number of vectors"
+            );
+            return None;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "rerank skipped: units could not be embedded");
+            return None;
+        }
+    };
+    let mut best = vec![f32::NEG_INFINITY; candidates.len()];
+    for (owner, unit) in owners.into_iter().zip(&units) {
+        let cosine: f32 = vector.iter().zip(unit).map(|(a, b)| a * b).sum();
+        best[owner] = best[owner].max(cosine);
+    }
+    Some(best)
 }
 
 #[cfg(test)]
